@@ -1,0 +1,53 @@
+{#- Column types and small expressions that differ between engines. Keep every engine difference in this folder. -#}
+
+{% macro driftline_double() %}{{ return(adapter.dispatch('driftline_double', 'driftline')()) }}{% endmacro %}
+{% macro default__driftline_double() %}double precision{% endmacro %}
+
+{% macro driftline_text() %}{{ return(adapter.dispatch('driftline_text', 'driftline')()) }}{% endmacro %}
+{% macro default__driftline_text() %}varchar{% endmacro %}
+
+{% macro driftline_log2(expr) %}{{ return(adapter.dispatch('driftline_log2', 'driftline')(expr)) }}{% endmacro %}
+{% macro default__driftline_log2(expr) %}(ln({{ expr }}) / ln(2.0)){% endmacro %}
+{% macro duckdb__driftline_log2(expr) %}log2({{ expr }}){% endmacro %}
+
+
+{#- A numeric feature value with NaN and +-inf turned into NULL: driftline treats all three as missing. -#}
+{% macro driftline_clean_number(expr) %}{{ return(adapter.dispatch('driftline_clean_number', 'driftline')(expr)) }}{% endmacro %}
+{% macro default__driftline_clean_number(expr) -%}
+  case when cast({{ expr }} as {{ driftline_double() }}) in (cast('NaN' as {{ driftline_double() }}), cast('Infinity' as {{ driftline_double() }}), cast('-Infinity' as {{ driftline_double() }}))
+       then null else cast({{ expr }} as {{ driftline_double() }}) end
+{%- endmacro %}
+{% macro duckdb__driftline_clean_number(expr) -%}
+  case when isfinite(cast({{ expr }} as double)) then cast({{ expr }} as double) end
+{%- endmacro %}
+
+
+{#- A categorical feature value as text; booleans render as true/false on every engine. -#}
+{% macro driftline_category_text(expr) %}{{ return(adapter.dispatch('driftline_category_text', 'driftline')(expr)) }}{% endmacro %}
+{% macro default__driftline_category_text(expr) %}cast({{ expr }} as {{ driftline_text() }}){% endmacro %}
+
+
+{#- The median of a column within a GROUP BY: pandas' median (the mean of the two middle values). -#}
+{% macro driftline_median(expr) %}{{ return(adapter.dispatch('driftline_median', 'driftline')(expr)) }}{% endmacro %}
+{% macro default__driftline_median(expr) %}cast(percentile_cont(0.5) within group (order by {{ expr }}) as {{ driftline_double() }}){% endmacro %}
+
+
+{#- A timestamp as 'YYYY-MM-DD' (or with ' HH:00' for hourly keys). -#}
+{% macro driftline_format_day(expr) %}{{ return(adapter.dispatch('driftline_format_day', 'driftline')(expr)) }}{% endmacro %}
+{% macro default__driftline_format_day(expr) %}to_char({{ expr }}, 'YYYY-MM-DD'){% endmacro %}
+{% macro duckdb__driftline_format_day(expr) %}strftime({{ expr }}, '%Y-%m-%d'){% endmacro %}
+
+{% macro driftline_format_hour(expr) %}{{ return(adapter.dispatch('driftline_format_hour', 'driftline')(expr)) }}{% endmacro %}
+{% macro default__driftline_format_hour(expr) %}to_char({{ expr }}, 'YYYY-MM-DD HH24:00'){% endmacro %}
+{% macro duckdb__driftline_format_hour(expr) %}strftime({{ expr }}, '%Y-%m-%d %H:00'){% endmacro %}
+
+
+{#- The integers 0 .. n-1 as a one-column relation `i`. -#}
+{% macro driftline_integers(n) %}{{ return(adapter.dispatch('driftline_integers', 'driftline')(n)) }}{% endmacro %}
+{% macro default__driftline_integers(n) %}select cast(generate_series(0, {{ n - 1 }}) as integer) as i{% endmacro %}
+{% macro duckdb__driftline_integers(n) %}select cast(range as integer) as i from range(0, {{ n }}){% endmacro %}
+
+
+{#- Concatenate text ordered by a key, within a GROUP BY. -#}
+{% macro driftline_string_agg(expr, order_by, separator=', ') %}{{ return(adapter.dispatch('driftline_string_agg', 'driftline')(expr, order_by, separator)) }}{% endmacro %}
+{% macro default__driftline_string_agg(expr, order_by, separator) %}string_agg({{ expr }}, '{{ separator }}' order by {{ order_by }}){% endmacro %}

@@ -1,0 +1,250 @@
+{#- The monitors declared in vars, validated and with every default filled in.
+    Every other macro reads monitors through this one, so a setting has one meaning everywhere. -#}
+
+{% macro driftline_monitors() %}
+  {%- set raw = var('monitors', []) -%}
+  {%- if raw is mapping -%}
+    {{ exceptions.raise_compiler_error("driftline: vars 'monitors' must be a list of monitors, got a mapping. Fix: write `monitors:` followed by `- name: ...` items.") }}
+  {%- endif -%}
+  {%- set monitors = [] -%}
+  {%- set names = [] -%}
+  {%- for m in raw -%}
+    {%- set normalized = driftline_normalize_monitor(m, loop.index0) -%}
+    {%- if normalized.name in names -%}
+      {{ exceptions.raise_compiler_error("driftline: monitor '" ~ normalized.name ~ "' is declared twice. Fix: give each monitor a unique `name`.") }}
+    {%- endif -%}
+    {%- do names.append(normalized.name) -%}
+    {%- do monitors.append(normalized) -%}
+  {%- endfor -%}
+  {{ return(monitors) }}
+{% endmacro %}
+
+
+{% macro driftline_config_error(monitor_name, key, problem, fix) %}
+  {{ exceptions.raise_compiler_error("driftline: monitor '" ~ monitor_name ~ "', key '" ~ key ~ "': " ~ problem ~ " Fix: " ~ fix) }}
+{% endmacro %}
+
+
+{% macro driftline_normalize_monitor(m, position) %}
+  {%- if m is not mapping or not m.get('name') -%}
+    {{ exceptions.raise_compiler_error("driftline: monitor #" ~ (position + 1) ~ " has no `name`. Fix: add `name: <unique monitor name>`.") }}
+  {%- endif -%}
+  {%- set name = m['name'] | string -%}
+  {%- set known = ['name', 'model', 'source', 'relation', 'timestamp', 'id', 'problem_type', 'features',
+                   'y_pred_proba', 'y_pred', 'y_true', 'targets', 'reference', 'chunking', 'univariate',
+                   'data_quality', 'summary_stats', 'thresholds', 'performance', 'multivariate', 'enabled'] -%}
+  {%- for key in m -%}
+    {%- if key not in known -%}
+      {{ driftline_config_error(name, key, "unknown key.", "use one of " ~ (known | join(', ')) ~ ".") }}
+    {%- endif -%}
+  {%- endfor -%}
+
+  {%- set features = m.get('features') or {} -%}
+  {%- if features is not mapping -%}
+    {{ driftline_config_error(name, 'features', "must be a mapping with `continuous` and/or `categorical` lists.", "write `features: {continuous: [a, b], categorical: [c]}`.") }}
+  {%- endif -%}
+  {%- set continuous = driftline_string_list(name, 'features.continuous', features.get('continuous') or []) -%}
+  {%- set categorical = driftline_string_list(name, 'features.categorical', features.get('categorical') or []) -%}
+  {%- if (continuous | length) + (categorical | length) == 0 -%}
+    {{ driftline_config_error(name, 'features', "no features declared.", "list the monitored columns under `features.continuous` and `features.categorical`.") }}
+  {%- endif -%}
+  {%- for c in continuous -%}
+    {%- if c in categorical -%}
+      {{ driftline_config_error(name, 'features', "column '" ~ c ~ "' is declared both continuous and categorical.", "keep it in one of the two lists.") }}
+    {%- endif -%}
+  {%- endfor -%}
+
+  {%- set timestamp = m.get('timestamp') -%}
+  {%- set id = m.get('id') -%}
+  {%- if not timestamp and not id -%}
+    {{ driftline_config_error(name, 'timestamp', "neither `timestamp` nor `id` is set, so rows have no reproducible order for chunking.", "set `timestamp: <column>` (and `id: <column>` to break ties).") }}
+  {%- endif -%}
+
+  {%- set monitor = {
+      'name': name,
+      'timestamp': timestamp,
+      'id': id,
+      'continuous': continuous,
+      'categorical': categorical,
+      'features': continuous + categorical,
+      'problem_type': m.get('problem_type', 'classification_binary'),
+      'chunking': driftline_normalize_chunking(name, m.get('chunking'), timestamp),
+      'univariate': driftline_normalize_univariate(name, m.get('univariate')),
+      'data_quality': m.get('data_quality', true),
+      'summary_stats': m.get('summary_stats', true),
+      'thresholds': driftline_normalize_thresholds(name, m.get('thresholds')),
+  } -%}
+  {%- do monitor.update(driftline_normalize_relations(name, m, timestamp)) -%}
+  {%- set fingerprint_source = {
+      'version': 1, 'timestamp': timestamp, 'id': id, 'continuous': continuous, 'categorical': categorical,
+      'chunking': monitor.chunking, 'univariate': monitor.univariate, 'reference': monitor.reference_sql ~ monitor.reference_filter,
+      'analysis': monitor.analysis_sql ~ monitor.analysis_filter,
+  } -%}
+  {%- do monitor.update({'fingerprint': local_md5(tojson(fingerprint_source, sort_keys=true))[:16]}) -%}
+  {{ return(monitor) }}
+{% endmacro %}
+
+
+{% macro driftline_string_list(monitor_name, key, value) %}
+  {%- if value is string or value is mapping or value is not iterable -%}
+    {{ driftline_config_error(monitor_name, key, "must be a list of column names.", "write `" ~ key.split('.')[-1] ~ ": [col_a, col_b]`.") }}
+  {%- endif -%}
+  {%- set out = [] -%}
+  {%- for v in value -%}
+    {%- if v in out -%}
+      {{ driftline_config_error(monitor_name, key, "column '" ~ v ~ "' is listed twice.", "list each column once.") }}
+    {%- endif -%}
+    {%- do out.append(v | string) -%}
+  {%- endfor -%}
+  {{ return(out) }}
+{% endmacro %}
+
+
+{% macro driftline_normalize_chunking(monitor_name, chunking, timestamp) %}
+  {%- set c = chunking or {'number': 10} -%}
+  {%- if c is not mapping -%}
+    {{ driftline_config_error(monitor_name, 'chunking', "must be a mapping.", "write `chunking: {size: 5000}`, `{number: 10}` or `{period: month}`.") }}
+  {%- endif -%}
+  {%- set kinds = [] -%}
+  {%- for k in ['size', 'number', 'period'] -%}{%- if c.get(k) -%}{%- do kinds.append(k) -%}{%- endif -%}{%- endfor -%}
+  {%- for k in c -%}
+    {%- if k not in ['size', 'number', 'period', 'incomplete'] -%}
+      {{ driftline_config_error(monitor_name, 'chunking.' ~ k, "unknown key.", "use size, number or period, and optionally incomplete (keep|append|drop).") }}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- if kinds | length != 1 -%}
+    {{ driftline_config_error(monitor_name, 'chunking', "set exactly one of size, number or period (got " ~ (kinds | join(', ') or 'none') ~ ").", "write `chunking: {size: 5000}`, `{number: 10}` or `{period: month}`.") }}
+  {%- endif -%}
+  {%- set kind = kinds[0] -%}
+  {%- set incomplete = c.get('incomplete', 'keep') -%}
+  {%- if incomplete not in ['keep', 'append', 'drop'] -%}
+    {{ driftline_config_error(monitor_name, 'chunking.incomplete', "'" ~ incomplete ~ "' is not a remainder mode.", "use keep (default), append or drop.") }}
+  {%- endif -%}
+  {%- if kind in ['size', 'number'] -%}
+    {%- set value = c[kind] -%}
+    {%- if value is not number or value != (value | int) or value < 1 -%}
+      {{ driftline_config_error(monitor_name, 'chunking.' ~ kind, "must be a positive integer, got '" ~ value ~ "'.", "write e.g. `chunking: {" ~ kind ~ ": 10}`.") }}
+    {%- endif -%}
+    {{ return({'kind': kind, 'value': value | int, 'incomplete': incomplete}) }}
+  {%- else -%}
+    {%- set aliases = {'h': 'hour', 'hour': 'hour', 'd': 'day', 'day': 'day', 'w': 'week', 'week': 'week', 'm': 'month', 'month': 'month',
+                       'q': 'quarter', 'quarter': 'quarter', 'y': 'year', 'a': 'year', 'year': 'year'} -%}
+    {%- set unit = aliases.get((c['period'] | string | lower)) -%}
+    {%- if not unit -%}
+      {{ driftline_config_error(monitor_name, 'chunking.period', "'" ~ c['period'] ~ "' is not a period.", "use hour, day, week, month, quarter or year (or NannyML's H, D, W, M, Q, Y).") }}
+    {%- endif -%}
+    {%- if not timestamp -%}
+      {{ driftline_config_error(monitor_name, 'chunking.period', "period chunking needs a timestamp column.", "set `timestamp: <column>` on the monitor, or chunk by size or number.") }}
+    {%- endif -%}
+    {{ return({'kind': 'period', 'value': unit, 'incomplete': 'keep'}) }}
+  {%- endif -%}
+{% endmacro %}
+
+
+{% macro driftline_normalize_univariate(monitor_name, univariate) %}
+  {%- set u = univariate or {} -%}
+  {%- set registry = driftline_methods() -%}
+  {%- set out = {
+      'continuous_methods': u.get('continuous_methods', ['jensen_shannon']),
+      'categorical_methods': u.get('categorical_methods', ['jensen_shannon']),
+      'calculation_method': u.get('calculation_method', 'auto'),
+      'n_bins': u.get('n_bins', 10000),
+  } -%}
+  {%- for key in u -%}
+    {%- if key not in out -%}
+      {{ driftline_config_error(monitor_name, 'univariate.' ~ key, "unknown key.", "use continuous_methods, categorical_methods, calculation_method or n_bins.") }}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- for kind in ['continuous', 'categorical'] -%}
+    {%- for method in out[kind ~ '_methods'] -%}
+      {%- if method not in registry or kind not in registry[method].column_types -%}
+        {%- set allowed = [] -%}
+        {%- for name, spec in registry.items() if kind in spec.column_types -%}{%- do allowed.append(name) -%}{%- endfor -%}
+        {{ driftline_config_error(monitor_name, 'univariate.' ~ kind ~ '_methods', "'" ~ method ~ "' is not a " ~ kind ~ " drift method.", "use any of " ~ (allowed | join(', ')) ~ ".") }}
+      {%- endif -%}
+    {%- endfor -%}
+  {%- endfor -%}
+  {%- if out.calculation_method not in ['auto', 'exact', 'estimated'] -%}
+    {{ driftline_config_error(monitor_name, 'univariate.calculation_method', "'" ~ out.calculation_method ~ "' is not allowed.", "use auto (exact below 10,000 reference values), exact or estimated.") }}
+  {%- endif -%}
+  {%- if out.n_bins is not number or out.n_bins < 1 -%}
+    {{ driftline_config_error(monitor_name, 'univariate.n_bins', "must be a positive integer.", "leave it out (10000) or write `n_bins: 10000`.") }}
+  {%- endif -%}
+  {{ return(out) }}
+{% endmacro %}
+
+
+{% macro driftline_normalize_thresholds(monitor_name, thresholds) %}
+  {%- set t = thresholds or {} -%}
+  {%- set registry = driftline_methods() -%}
+  {%- set out = {} -%}
+  {%- for key, spec in t.items() -%}
+    {%- if key not in registry -%}
+      {{ driftline_config_error(monitor_name, 'thresholds.' ~ key, "no method or metric has that name.", "use one of " ~ (registry.keys() | list | sort | join(', ')) ~ ".") }}
+    {%- endif -%}
+    {%- if spec is not mapping or spec.get('type') not in ['constant', 'standard_deviation'] -%}
+      {{ driftline_config_error(monitor_name, 'thresholds.' ~ key, "needs `type: constant` (with lower/upper) or `type: standard_deviation` (with std_lower_multiplier/std_upper_multiplier).", "write e.g. `" ~ key ~ ": {type: constant, upper: 0.1}`.") }}
+    {%- endif -%}
+    {%- for k in spec -%}
+      {%- if k not in ['type', 'lower', 'upper', 'std_lower_multiplier', 'std_upper_multiplier'] -%}
+        {{ driftline_config_error(monitor_name, 'thresholds.' ~ key ~ '.' ~ k, "unknown key.", "use type, lower, upper, std_lower_multiplier or std_upper_multiplier.") }}
+      {%- endif -%}
+    {%- endfor -%}
+    {%- do out.update({key: spec}) -%}
+  {%- endfor -%}
+  {{ return(out) }}
+{% endmacro %}
+
+
+{% macro driftline_normalize_relations(monitor_name, m, timestamp) %}
+  {#- Where the analysis rows and the reference rows come from, as SQL relations plus filters. -#}
+  {%- set analysis = driftline_relation_sql(monitor_name, 'model/source/relation', m) -%}
+  {%- if analysis is none -%}
+    {{ driftline_config_error(monitor_name, 'model', "the monitored rows are not given.", "set `model: <dbt model>`, `source: [<source>, <table>]` or `relation: <schema.table>`.") }}
+  {%- endif -%}
+  {%- set ref = m.get('reference') -%}
+  {%- if ref is not mapping -%}
+    {{ driftline_config_error(monitor_name, 'reference', "the reference period is not given.", "set `reference: {model: <ref model>}`, `{start: 'YYYY-MM-DD', end: 'YYYY-MM-DD'}` or `{where: '<predicate>'}`.") }}
+  {%- endif -%}
+  {%- set ref_relation = driftline_relation_sql(monitor_name, 'reference', ref) -%}
+  {%- if ref_relation is not none -%}
+    {{ return({'analysis_sql': analysis, 'analysis_filter': 'true', 'reference_sql': ref_relation, 'reference_filter': ref.get('where') or 'true'}) }}
+  {%- endif -%}
+  {%- if ref.get('where') -%}
+    {%- set predicate = '(' ~ ref['where'] ~ ')' -%}
+  {%- elif ref.get('start') or ref.get('end') -%}
+    {%- if not timestamp -%}
+      {{ driftline_config_error(monitor_name, 'reference', "a start/end reference window needs a timestamp column.", "set `timestamp: <column>` or give the reference as `{model: ...}` or `{where: ...}`.") }}
+    {%- endif -%}
+    {%- set parts = [] -%}
+    {%- if ref.get('start') -%}{%- do parts.append(adapter.quote(timestamp) ~ " >= cast('" ~ ref['start'] ~ "' as timestamp)") -%}{%- endif -%}
+    {%- if ref.get('end') -%}{%- do parts.append(adapter.quote(timestamp) ~ " < cast('" ~ ref['end'] ~ "' as timestamp)") -%}{%- endif -%}
+    {%- set predicate = '(' ~ (parts | join(' and ')) ~ ')' -%}
+  {%- else -%}
+    {{ driftline_config_error(monitor_name, 'reference', "none of model, source, relation, start/end or where is set.", "set `reference: {model: <ref model>}`, `{start: ..., end: ...}` or `{where: ...}`.") }}
+  {%- endif -%}
+  {{ return({'analysis_sql': analysis, 'analysis_filter': 'not coalesce(' ~ predicate ~ ', false)', 'reference_sql': analysis, 'reference_filter': predicate}) }}
+{% endmacro %}
+
+
+{% macro driftline_relation_sql(monitor_name, key, spec) %}
+  {%- if spec.get('model') -%}
+    {{ return(ref(spec['model'])) }}
+  {%- elif spec.get('source') -%}
+    {%- set s = spec['source'] -%}
+    {%- if s is string or s | length != 2 -%}
+      {{ driftline_config_error(monitor_name, key ~ '.source', "must be [source_name, table_name].", "write `source: [my_source, my_table]`.") }}
+    {%- endif -%}
+    {{ return(source(s[0], s[1])) }}
+  {%- elif spec.get('relation') -%}
+    {%- set parts = (spec['relation'] | string).split('.') -%}
+    {%- if parts | length == 1 -%}
+      {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier=parts[0])) }}
+    {%- elif parts | length == 2 -%}
+      {{ return(api.Relation.create(database=target.database, schema=parts[0], identifier=parts[1])) }}
+    {%- else -%}
+      {{ return(api.Relation.create(database=parts[0], schema=parts[1], identifier=parts[2])) }}
+    {%- endif -%}
+  {%- endif -%}
+  {{ return(none) }}
+{% endmacro %}
