@@ -1,0 +1,209 @@
+"""Benchmark driftline end to end on DuckDB (a benchmark script, not a test).
+
+    python bench/run.py --rows N [--target duckdb] [--reference R.parquet --analysis A.parquet] [--keep]
+
+Generates N synthetic car-loan rows (half reference, half analysis, drift on) -- or loads the two parquet
+files -- into a fresh DuckDB file under bench/out/, writes a throwaway dbt project under bench/out/project
+that installs this repository as a local package with one monitor over the data, runs `dbt deps` and
+`dbt build`, and prints
+
+    stage=<generate|load|deps|build> seconds=<s>
+    model=<model name> seconds=<execution_time from run_results.json>
+    rows=N total_seconds=T peak_rss_mb=M      <- always the last line
+
+total_seconds = load + build (data ingestion into the warehouse plus the dbt build; generation and
+`dbt deps` are excluded). peak_rss_mb = max(peak RSS of this process, peak RSS of the largest child, i.e. dbt).
+Exits non-zero, printing the tail of dbt's output, when dbt fails. bench/out/ is removed afterwards unless
+--keep is given or a stage failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+OUT_DIR = REPO_ROOT / "bench" / "out"
+PROJECT_DIR = OUT_DIR / "project"
+DB_PATH = OUT_DIR / "bench.duckdb"
+
+sys.path.insert(0, str(REPO_ROOT))
+
+REQUIRED_COLUMNS = [
+    "id", "timestamp", "car_value", "salary_range", "debt_to_income_ratio", "loan_length",
+    "repaid_loan_on_prev_car", "size_of_downpayment", "driver_tenure", "y_pred_proba", "y_pred", "repaid",
+]
+CONTINUOUS = ["car_value", "debt_to_income_ratio", "loan_length", "driver_tenure"]
+CATEGORICAL = ["salary_range", "repaid_loan_on_prev_car", "size_of_downpayment"]
+OUTPUT_TAIL_LINES = 60
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--rows", type=int, help="rows to generate (half reference, half analysis)")
+    p.add_argument("--target", choices=["duckdb"], default="duckdb", help="warehouse (only duckdb for now)")
+    p.add_argument("--reference", type=Path, help="parquet file with the reference rows (instead of --rows)")
+    p.add_argument("--analysis", type=Path, help="parquet file with the analysis rows (instead of --rows)")
+    p.add_argument("--seed", type=int, default=42, help="generator seed (default 42)")
+    p.add_argument("--keep", action="store_true", help="keep bench/out/ (database and dbt project) afterwards")
+    p.add_argument("--empty-monitors", action="store_true",
+                   help="harness smoke test: declare no monitors, so dbt builds nothing driftline-specific")
+    args = p.parse_args(argv)
+    if (args.reference is None) != (args.analysis is None):
+        p.error("--reference and --analysis go together")
+    if args.reference is None and (args.rows is None or args.rows < 2):
+        p.error("give --rows N (N >= 2), or --reference and --analysis parquet files")
+    if args.reference is not None and args.rows is not None:
+        p.error("--rows and --reference/--analysis are alternatives")
+    return args
+
+
+def peak_rss_mb() -> float:
+    # Linux reports ru_maxrss in kB; RUSAGE_CHILDREN is the largest terminated (waited-for) child.
+    self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    children_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(self_kb, children_kb) / 1024
+
+
+def fresh_out_dir() -> None:
+    if OUT_DIR.exists():
+        shutil.rmtree(OUT_DIR)
+    PROJECT_DIR.mkdir(parents=True)
+
+
+def load_generated(con, rows: int, seed: int) -> tuple[int, int, float, float]:
+    """Generate and load; returns (reference rows, analysis rows, generate seconds, load seconds)."""
+    from driftline.demo import generate_car_loan, load_frame, split
+
+    t0 = time.perf_counter()
+    df = generate_car_loan(rows, seed=seed, drift=True)
+    reference, analysis = split(df)
+    t1 = time.perf_counter()
+    load_frame(con, "bench_reference", reference)
+    load_frame(con, "bench_analysis", analysis)
+    t2 = time.perf_counter()
+    return len(reference), len(analysis), t1 - t0, t2 - t1
+
+
+def load_parquet(con, reference: Path, analysis: Path) -> tuple[int, int, float]:
+    """Load the two parquet files straight into DuckDB; returns (reference rows, analysis rows, seconds)."""
+    t0 = time.perf_counter()
+    counts = []
+    for table, path in (("bench_reference", reference), ("bench_analysis", analysis)):
+        if not path.is_file():
+            sys.exit(f"bench: {path} does not exist")
+        con.execute(f"create or replace table {table} as select * from read_parquet(?)", [str(path.resolve())])
+        columns = {row[0] for row in con.execute(f"describe {table}").fetchall()}
+        missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+        if missing:
+            sys.exit(f"bench: {path} lacks the car-loan column(s) {', '.join(missing)}")
+        counts.append(con.execute(f"select count(*) from {table}").fetchone()[0])
+    return counts[0], counts[1], time.perf_counter() - t0
+
+
+def write_project(analysis_rows: int, empty_monitors: bool) -> None:
+    import yaml
+
+    monitors = [] if empty_monitors else [{
+        "name": "bench",
+        "relation": "main.bench_analysis",
+        "reference": {"relation": "main.bench_reference"},
+        "timestamp": "timestamp",
+        "id": "id",
+        "features": {"continuous": CONTINUOUS, "categorical": CATEGORICAL},
+        "chunking": {"size": max(1, analysis_rows // 10)},
+        "univariate": {
+            "continuous_methods": ["kolmogorov_smirnov", "jensen_shannon", "wasserstein", "hellinger"],
+            "categorical_methods": ["chi2", "jensen_shannon", "l_infinity", "hellinger"],
+        },
+    }]
+    project = {
+        "name": "driftline_bench",
+        "version": "1.0.0",
+        "config-version": 2,
+        "profile": "driftline_bench",
+        "target-path": "target",
+        "packages-install-path": "dbt_packages",
+        "vars": {"driftline": {"monitors": monitors}},
+    }
+    profiles = {
+        "driftline_bench": {
+            "target": "duckdb",
+            "outputs": {"duckdb": {"type": "duckdb", "path": str(DB_PATH), "threads": 2}},
+        }
+    }
+    packages = {"packages": [{"local": str(REPO_ROOT)}]}
+    for name, content in (("dbt_project.yml", project), ("profiles.yml", profiles), ("packages.yml", packages)):
+        (PROJECT_DIR / name).write_text(yaml.safe_dump(content, sort_keys=False, allow_unicode=True))
+
+
+def run_dbt(*args: str) -> float:
+    """Run dbt in the bench project; exit with its output tail on failure. Returns wall seconds."""
+    dbt = Path(sys.executable).parent / "dbt"
+    if not dbt.exists():
+        sys.exit(f"bench: no dbt executable next to {sys.executable}")
+    env = dict(os.environ, DBT_PROFILES_DIR=str(PROJECT_DIR), DBT_USE_COLORS="false",
+               DBT_SEND_ANONYMOUS_USAGE_STATS="false", DO_NOT_TRACK="1")
+    log = OUT_DIR / f"dbt_{args[0]}.log"
+    t0 = time.perf_counter()
+    with open(log, "w") as fh:
+        proc = subprocess.run([str(dbt), *args], cwd=PROJECT_DIR, env=env, stdout=fh, stderr=subprocess.STDOUT)
+    seconds = time.perf_counter() - t0
+    if proc.returncode != 0:
+        tail = log.read_text(errors="replace").splitlines()[-OUTPUT_TAIL_LINES:]
+        print(f"bench: `dbt {' '.join(args)}` failed with exit code {proc.returncode} after {seconds:.2f}s; "
+              f"output tail ({log}):", file=sys.stderr)
+        print("\n".join(tail), file=sys.stderr)
+        sys.exit(proc.returncode or 1)
+    return seconds
+
+
+def model_timings() -> list[tuple[str, float]]:
+    path = PROJECT_DIR / "target" / "run_results.json"
+    if not path.exists():
+        return []
+    results = json.loads(path.read_text())["results"]
+    return [(r["unique_id"].split(".")[-1], float(r.get("execution_time") or 0.0))
+            for r in results if r["unique_id"].startswith("model.")]
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    import duckdb
+
+    fresh_out_dir()
+    with duckdb.connect(str(DB_PATH)) as con:
+        if args.reference is not None:
+            n_reference, n_analysis, load_s = load_parquet(con, args.reference, args.analysis)
+            generate_s = 0.0
+        else:
+            n_reference, n_analysis, generate_s, load_s = load_generated(con, args.rows, args.seed)
+        con.execute("checkpoint")
+    rows = n_reference + n_analysis
+    print(f"stage=generate seconds={generate_s:.2f}", flush=True)
+    print(f"stage=load seconds={load_s:.2f}", flush=True)
+
+    write_project(n_analysis, args.empty_monitors)
+    deps_s = run_dbt("deps")
+    print(f"stage=deps seconds={deps_s:.2f}", flush=True)
+    build_s = run_dbt("build")
+    print(f"stage=build seconds={build_s:.2f}", flush=True)
+    for name, seconds in model_timings():
+        print(f"model={name} seconds={seconds:.2f}")
+
+    if not args.keep:
+        shutil.rmtree(OUT_DIR, ignore_errors=True)
+    total_s = load_s + build_s  # load + build; generate and deps are not counted
+    print(f"rows={rows} total_seconds={total_s:.2f} peak_rss_mb={peak_rss_mb():.0f}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,18 @@
+{#- Equal-width binning that agrees with numpy.histogram bin for bin: edges e_i = lo + i*(hi-lo)/k
+    (numpy.linspace), bins [e_i, e_{i+1}) with the last bin closed at hi; values outside [lo, hi] get
+    NULL. A first guess from floor((x-lo)*k/(hi-lo)) is corrected by one step against the exact edges,
+    so floating-point rounding never moves a value into a neighbouring bin. -#}
+
+{% macro driftline_bin_guess(x, lo, hi, k) -%}
+  least(greatest(cast(floor(({{ x }} - {{ lo }}) * (cast({{ k }} as {{ driftline_double() }}) / ({{ hi }} - {{ lo }}))) as integer), 0), {{ k }} - 1)
+{%- endmacro %}
+
+
+{% macro driftline_bin_correct(x, guess, lo, hi, k) -%}
+  case
+    when {{ x }} is null or {{ x }} < {{ lo }} or {{ x }} > {{ hi }} then null
+    when {{ x }} < {{ lo }} + {{ guess }} * (({{ hi }} - {{ lo }}) / {{ k }}) then {{ guess }} - 1
+    when {{ guess }} < {{ k }} - 1 and {{ x }} >= {{ lo }} + ({{ guess }} + 1) * (({{ hi }} - {{ lo }}) / {{ k }}) then {{ guess }} + 1
+    else {{ guess }}
+  end
+{%- endmacro %}

@@ -1,0 +1,45 @@
+{#- Shared plumbing of the summary models: which rows a run must summarise, and the bounds learned
+    from the reference that a summary pass needs (one wide row per monitor).
+
+    Incremental by chunk: a chunk's signature is the monitor's configuration fingerprint, a hash of its
+    reference profile, and the chunk's boundaries and row count. On an incremental run only chunks
+    whose signature is not yet in the summary table are summarised; the model's delete+insert on
+    (monitor, period, chunk_index) then replaces their old rows. Reference chunks are all-or-nothing. -#}
+
+{% macro driftline_rows_to_summarise(monitor) %}
+  {#- Chunked rows of one monitor with their chunk signature, restricted on incremental runs to the
+      chunks not summarised yet. Remainder rows dropped by incomplete='drop' (chunk -1) are kept for
+      the reference, since the whole reference distribution includes them. -#}
+  {%- set name = driftline_literal(monitor.name) -%}
+  select r.*, s.chunk_signature
+  from ({{ driftline_chunked_rows(monitor) }}) as r
+  inner join {{ ref('driftline__chunk_signatures') }} as s
+    on s.monitor = {{ name }} and s.period = r.period and s.chunk_index = r.chunk_index
+  {%- if is_incremental() %}
+  where (r.period = 'analysis' and s.chunk_signature not in (
+          select chunk_signature from {{ this }} where monitor = {{ name }} and period = 'analysis'))
+     or (r.period = 'reference' and exists (
+          select 1 from {{ ref('driftline__chunk_signatures') }} as rs
+          where rs.monitor = {{ name }} and rs.period = 'reference' and rs.chunk_index >= 0 and rs.chunk_signature not in (
+            select chunk_signature from {{ this }} where monitor = {{ name }} and period = 'reference')))
+  {%- endif %}
+{% endmacro %}
+
+
+{% macro driftline_reference_bounds_sql(monitor) %}
+  {#- One wide row: for every continuous feature alias a, a_min/a_max (reference range) and
+      a_lo/a_hi/a_doane/a_fine (bin edges). -#}
+  select
+    count(*) as n_profile_rows
+    {%- for c in monitor.continuous %}
+    {%- set a = 'c' ~ loop.index0 %},
+    max(case when column_alias = '{{ a }}' then min_value end) as {{ a }}_min,
+    max(case when column_alias = '{{ a }}' then max_value end) as {{ a }}_max,
+    max(case when column_alias = '{{ a }}' then bin_low end) as {{ a }}_lo,
+    max(case when column_alias = '{{ a }}' then bin_high end) as {{ a }}_hi,
+    max(case when column_alias = '{{ a }}' then doane_bins end) as {{ a }}_doane,
+    max(case when column_alias = '{{ a }}' then fine_bins end) as {{ a }}_fine
+    {%- endfor %}
+  from {{ ref('driftline__reference_profile') }}
+  where monitor = {{ driftline_literal(monitor.name) }}
+{% endmacro %}
