@@ -38,7 +38,7 @@ select * from (
       {%- set a = 'c' ~ loop.index0 %},
       avg(power(({{ a }} - f.{{ a }}_mean) / nullif(f.{{ a }}_std0, 0), 3)) as {{ a }}_g1,
       avg(power({{ a }} - f.{{ a }}_mean, 4)) as {{ a }}_m4,
-      avg(exp(greatest(-0.5 * power((f.{{ a }}_median - {{ a }}) / nullif(f.{{ a }}_std1 * power(cast(f.{{ a }}_n as {{ driftline_double() }}), -0.2), 0), 2), -700.0))) as {{ a }}_kde_mean
+      avg(case when {{ a }} is not null then exp(greatest(-0.5 * power((f.{{ a }}_median - {{ a }}) / nullif(f.{{ a }}_std1 * power(cast(f.{{ a }}_n as {{ driftline_double() }}), -0.2), 0), 2), -700.0)) end) as {{ a }}_kde_mean
       {%- endfor %}
     from reference_rows cross join first_pass as f
   )

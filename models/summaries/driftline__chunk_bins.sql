@@ -48,28 +48,24 @@ select * from (
       {%- endfor %}
     )
   )
-  {%- set selects = [] %}
+  {#- Each grouped row belongs to exactly one grouping set; its grouping() flag says which feature and binning. -#}
+  {%- set members = [] %}
   {%- for c in m.continuous %}
-  {%- set i = loop.index0 %}
-  {%- for kind, prefix in [('doane', 'd'), ('fine', 'f')] %}
-  {%- set sql %}
-  select {{ driftline_literal(m.name) }} as monitor, period, cast(chunk_index as integer) as chunk_index, chunk_signature,
-         {{ driftline_literal(c) }} as column_name, '{{ kind }}' as binning, cast({{ prefix ~ i }} as integer) as bin_index,
-         cast(null as {{ driftline_text() }}) as category, cast(n as bigint) as n
-  from grouped where g_{{ prefix ~ i }} = 0 and {{ prefix ~ i }} is not null
-  {%- endset %}
-  {%- do selects.append(sql) %}
-  {%- endfor %}
+  {%- do members.append(('d' ~ loop.index0, c, 'doane')) %}
+  {%- do members.append(('f' ~ loop.index0, c, 'fine')) %}
   {%- endfor %}
   {%- for c in m.categorical %}
-  {%- set sql %}
-  select {{ driftline_literal(m.name) }}, period, cast(chunk_index as integer), chunk_signature,
-         {{ driftline_literal(c) }}, 'category', cast(null as integer), k{{ loop.index0 }}, cast(n as bigint)
-  from grouped where g_k{{ loop.index0 }} = 0 and k{{ loop.index0 }} is not null
-  {%- endset %}
-  {%- do selects.append(sql) %}
+  {%- do members.append(('k' ~ loop.index0, c, 'category')) %}
   {%- endfor %}
-  {{ selects | join('\n  union all\n') }}
+  select
+    {{ driftline_literal(m.name) }} as monitor, period, cast(chunk_index as integer) as chunk_index, chunk_signature,
+    case {%- for s, c, kind in members %} when g_{{ s }} = 0 then {{ driftline_literal(c) }}{% endfor %} end as column_name,
+    case {%- for s, c, kind in members %} when g_{{ s }} = 0 then '{{ kind }}'{% endfor %} end as binning,
+    cast(case {%- for s, c, kind in members if kind != 'category' %} when g_{{ s }} = 0 then {{ s }}{% endfor %} end as integer) as bin_index,
+    cast(case {%- for s, c, kind in members if kind == 'category' %} when g_{{ s }} = 0 then {{ s }}{% endfor %} else null end as {{ driftline_text() }}) as category,
+    cast(n as bigint) as n
+  from grouped
+  where {% for s, c, kind in members %}(g_{{ s }} = 0 and {{ s }} is not null){% if not loop.last %} or {% endif %}{% endfor %}
 ) as bins_{{ loop.index0 }}
 {% if not loop.last %}union all{% endif %}
 {% else %}
