@@ -51,3 +51,10 @@
 {#- Concatenate text ordered by a key, within a GROUP BY. -#}
 {% macro driftline_string_agg(expr, order_by, separator=', ') %}{{ return(adapter.dispatch('driftline_string_agg', 'driftline')(expr, order_by, separator)) }}{% endmacro %}
 {% macro default__driftline_string_agg(expr, order_by, separator) %}string_agg({{ expr }}, '{{ separator }}' order by {{ order_by }}){% endmacro %}
+
+
+{#- After a model is built: refresh the planner's statistics where the engine needs it. PostgreSQL plans
+    the next model's joins from these; without them it guesses 1 row and picks nested loops. -#}
+{% macro driftline_analyze(relation) %}{{ return(adapter.dispatch('driftline_analyze', 'driftline')(relation)) }}{% endmacro %}
+{% macro default__driftline_analyze(relation) %}{% endmacro %}
+{% macro postgres__driftline_analyze(relation) %}analyze {{ relation }}{% endmacro %}

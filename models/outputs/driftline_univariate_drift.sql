@@ -104,19 +104,20 @@
     select monitor, column_name, bin_index, sum(n) as n from fine_bins where period = 'reference'
     group by monitor, column_name, bin_index
   ),
-  fine_pairs as (
-    select mo.monitor, mo.period, mo.chunk_index, mo.column_name, r.bin_index, r.n as ref_n, coalesce(b.n, 0) as chunk_n
+  fine_keys as (
+    select mo.monitor, mo.period, mo.chunk_index, mo.column_name, r.bin_index
     from moments as mo
     inner join fine_reference as r on r.monitor = mo.monitor and r.column_name = mo.column_name
+    union
+    select monitor, period, chunk_index, column_name, bin_index from fine_bins where chunk_index >= 0
+  ),
+  fine_pairs as (
+    select k.monitor, k.period, k.chunk_index, k.column_name, k.bin_index, coalesce(r.n, 0) as ref_n, coalesce(b.n, 0) as chunk_n
+    from fine_keys as k
+    left join fine_reference as r on r.monitor = k.monitor and r.column_name = k.column_name and r.bin_index = k.bin_index
     left join fine_bins as b
-      on b.monitor = mo.monitor and b.period = mo.period and b.chunk_index = mo.chunk_index
-     and b.column_name = mo.column_name and b.bin_index = r.bin_index
-    union all
-    select b.monitor, b.period, b.chunk_index, b.column_name, b.bin_index, 0, b.n
-    from fine_bins as b
-    where b.chunk_index >= 0 and not exists (
-      select 1 from fine_reference as r
-      where r.monitor = b.monitor and r.column_name = b.column_name and r.bin_index = b.bin_index)
+      on b.monitor = k.monitor and b.period = k.period and b.chunk_index = k.chunk_index
+     and b.column_name = k.column_name and b.bin_index = k.bin_index
   ),
   fine_cdfs as (
     select fp.monitor, fp.period, fp.chunk_index, fp.column_name, fp.bin_index,

@@ -24,50 +24,50 @@ reference_bins as (
   from bins where period = 'reference'
   group by monitor, column_name, binning, bin_key
 ),
-reference_totals as (
-  select monitor, column_name, n_valid as ref_total from {{ ref('driftline__reference_profile') }}
-),
 chunk_columns as (
-  select monitor, period, chunk_index, column_name, column_type, n_valid as chunk_total,
-         case when column_type = 'continuous' then 'doane' else 'category' end as binning
-  from moments where chunk_index >= 0
+  select mo.monitor, mo.period, mo.chunk_index, mo.column_name, mo.column_type,
+         p.n_valid as ref_total, mo.n_valid as chunk_total,
+         case when mo.column_type = 'continuous' then 'doane' else 'category' end as binning
+  from moments as mo
+  inner join {{ ref('driftline__reference_profile') }} as p on p.monitor = mo.monitor and p.column_name = mo.column_name
+  where mo.chunk_index >= 0
 ),
 chunk_bins as (
   select * from bins where chunk_index >= 0
+),
+pair_keys as (
+  {#- every reference bin for every chunk, and every bin a chunk has (union removes the overlap) -#}
+  select c.monitor, c.period, c.chunk_index, c.column_name, c.binning, r.bin_key
+  from chunk_columns as c
+  inner join reference_bins as r on r.monitor = c.monitor and r.column_name = c.column_name and r.binning = c.binning
+  union
+  select monitor, period, chunk_index, column_name, binning, bin_key
+  from chunk_bins
 ),
 binned_totals as (
   select monitor, period, chunk_index, column_name, sum(n) as n from chunk_bins
   where binning = 'doane' group by monitor, period, chunk_index, column_name
 ),
 pairs as (
-  select c.monitor, c.period, c.chunk_index, c.column_name, c.column_type, r.bin_key, false as is_outside,
-         r.n as ref_n, coalesce(b.n, 0) as chunk_n
-  from chunk_columns as c
-  inner join reference_bins as r
-    on r.monitor = c.monitor and r.column_name = c.column_name and r.binning = c.binning
+  select c.monitor, c.period, c.chunk_index, c.column_name, c.column_type, k.bin_key, false as is_outside,
+         coalesce(r.n, 0) as ref_n, coalesce(b.n, 0) as chunk_n, c.ref_total, c.chunk_total
+  from pair_keys as k
+  inner join chunk_columns as c
+    on c.monitor = k.monitor and c.period = k.period and c.chunk_index = k.chunk_index and c.column_name = k.column_name
+  left join reference_bins as r
+    on r.monitor = k.monitor and r.column_name = k.column_name and r.binning = k.binning and r.bin_key = k.bin_key
   left join chunk_bins as b
-    on b.monitor = c.monitor and b.period = c.period and b.chunk_index = c.chunk_index
-   and b.column_name = c.column_name and b.binning = c.binning and b.bin_key = r.bin_key
+    on b.monitor = k.monitor and b.period = k.period and b.chunk_index = k.chunk_index
+   and b.column_name = k.column_name and b.binning = k.binning and b.bin_key = k.bin_key
   union all
-  select c.monitor, c.period, c.chunk_index, c.column_name, c.column_type, b.bin_key, false, 0, b.n
-  from chunk_columns as c
-  inner join chunk_bins as b
-    on b.monitor = c.monitor and b.period = c.period and b.chunk_index = c.chunk_index
-   and b.column_name = c.column_name and b.binning = c.binning
-  where not exists (
-    select 1 from reference_bins as r
-    where r.monitor = b.monitor and r.column_name = b.column_name and r.binning = b.binning and r.bin_key = b.bin_key)
-  union all
-  select c.monitor, c.period, c.chunk_index, c.column_name, c.column_type, 'outside', true, 0, c.chunk_total - coalesce(t.n, 0)
+  select c.monitor, c.period, c.chunk_index, c.column_name, c.column_type, 'outside', true, 0,
+         c.chunk_total - coalesce(t.n, 0), c.ref_total, c.chunk_total
   from chunk_columns as c
   left join binned_totals as t
     on t.monitor = c.monitor and t.period = c.period and t.chunk_index = c.chunk_index and t.column_name = c.column_name
   where c.column_type = 'continuous' and c.chunk_total - coalesce(t.n, 0) > 0
 )
-select p.monitor, p.period, p.chunk_index, p.column_name, p.column_type, p.bin_key, p.is_outside,
-       cast(p.ref_n as bigint) as ref_n, cast(p.chunk_n as bigint) as chunk_n,
-       cast(t.ref_total as bigint) as ref_total, cast(c.chunk_total as bigint) as chunk_total
-from pairs as p
-inner join reference_totals as t on t.monitor = p.monitor and t.column_name = p.column_name
-inner join chunk_columns as c
-  on c.monitor = p.monitor and c.period = p.period and c.chunk_index = p.chunk_index and c.column_name = p.column_name
+select monitor, period, chunk_index, column_name, column_type, bin_key, is_outside,
+       cast(ref_n as bigint) as ref_n, cast(chunk_n as bigint) as chunk_n,
+       cast(ref_total as bigint) as ref_total, cast(chunk_total as bigint) as chunk_total
+from pairs

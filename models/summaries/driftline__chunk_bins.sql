@@ -7,8 +7,10 @@
 {%- set monitors = driftline_monitors() -%}
 
 {% for m in monitors %}
+{#- The fine bins are only needed by the estimated Kolmogorov-Smirnov and Wasserstein distances. -#}
+{%- set needs_fine = 'kolmogorov_smirnov' in m.univariate.continuous_methods or 'wasserstein' in m.univariate.continuous_methods -%}
 {%- set sets = [] -%}
-{%- for c in m.continuous -%}{%- do sets.append('d' ~ loop.index0) -%}{%- do sets.append('f' ~ loop.index0) -%}{%- endfor -%}
+{%- for c in m.continuous -%}{%- do sets.append('d' ~ loop.index0) -%}{%- if needs_fine -%}{%- do sets.append('f' ~ loop.index0) -%}{%- endif -%}{%- endfor -%}
 {%- for c in m.categorical -%}{%- do sets.append('k' ~ loop.index0) -%}{%- endfor -%}
 select * from (
   with summarised_rows as (
@@ -52,7 +54,7 @@ select * from (
   {%- set members = [] %}
   {%- for c in m.continuous %}
   {%- do members.append(('d' ~ loop.index0, c, 'doane')) %}
-  {%- do members.append(('f' ~ loop.index0, c, 'fine')) %}
+  {%- if needs_fine %}{%- do members.append(('f' ~ loop.index0, c, 'fine')) %}{%- endif %}
   {%- endfor %}
   {%- for c in m.categorical %}
   {%- do members.append(('k' ~ loop.index0, c, 'category')) %}

@@ -1,0 +1,78 @@
+"""Session fixtures: each dataset is loaded and built once per adapter, and many tests assert on the outputs.
+
+The PostgreSQL lane runs whenever the server is reachable. With CI=true it is mandatory: an unreachable
+server fails the suite instead of skipping it.
+"""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from support import parity
+from support.dbt import DbtProject
+from support.warehouse import Warehouse, postgres_available
+
+ADAPTERS = ["duckdb", "postgres"]
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(scope="session")
+def workdir(tmp_path_factory):
+    return tmp_path_factory.mktemp("driftline")
+
+
+def _require(adapter: str) -> None:
+    if adapter == "postgres":
+        reason = postgres_available()
+        if reason:
+            if IN_CI:
+                pytest.fail(f"PostgreSQL lane is mandatory in CI: {reason}")
+            pytest.skip(f"PostgreSQL lane skipped: {reason}")
+
+
+def make_warehouse(adapter: str, workdir) -> Warehouse:
+    _require(adapter)
+    return Warehouse(adapter, duckdb_path=str(workdir / "driftline_tests.duckdb") if adapter == "duckdb" else None)
+
+
+@pytest.fixture(scope="session", params=ADAPTERS)
+def adapter(request):
+    _require(request.param)
+    return request.param
+
+
+class Built:
+    """A finished dbt build: the warehouse, the schema the outputs landed in, and table accessors."""
+
+    def __init__(self, warehouse: Warehouse, schema: str, project: DbtProject, monitors: list):
+        self.warehouse, self.schema, self.project, self.monitors = warehouse, schema, project, monitors
+
+    def table(self, name: str, monitor: str | None = None):
+        return self.warehouse.table(self.schema, name, monitor)
+
+
+_parity_builds: dict[str, Built] = {}
+
+
+def parity_build(adapter: str, workdir) -> Built:
+    """Both parity datasets, every chunking NannyML was run with, built in one `dbt build`."""
+    if adapter not in _parity_builds:
+        wh = make_warehouse(adapter, workdir)
+        data_schema, out_schema = "dl_parity_data", "dl_parity"
+        wh.reset_schema(data_schema)
+        wh.execute(f'drop schema if exists "{out_schema}" cascade')
+        monitors = []
+        for name in parity.DATASETS:
+            for period, frame in parity.read_dataset(name).items():
+                wh.load(data_schema, f"{name}_{period}", frame)
+            monitors += parity.monitors_for(name, data_schema)
+        project = DbtProject(workdir, adapter, out_schema, wh.duckdb_path)
+        project.build(monitors)
+        _parity_builds[adapter] = Built(wh, out_schema, project, monitors)
+    return _parity_builds[adapter]
+
+
+@pytest.fixture(scope="session")
+def parity_outputs(adapter, workdir) -> Built:
+    return parity_build(adapter, workdir)
