@@ -43,3 +43,17 @@
   from {{ ref('driftline__reference_profile') }}
   where monitor = {{ driftline_literal(monitor.name) }}
 {% endmacro %}
+
+
+{% macro driftline_exact_columns(monitor) %}
+  {#- Continuous features whose Kolmogorov-Smirnov and Wasserstein are computed exactly, from every
+      distinct value, instead of from n_bins equal-width bins: all of them with calculation_method exact,
+      none with estimated, and with auto those whose reference has fewer than 10,000 non-missing values
+      (NannyML's rule). Reads the reference profile built earlier in the same run. -#}
+  {%- set method = monitor.univariate.calculation_method -%}
+  {%- if method == 'exact' -%}{{ return(monitor.continuous) }}{%- endif -%}
+  {%- if method == 'estimated' or not execute -%}{{ return([]) }}{%- endif -%}
+  {%- set result = run_query("select column_name from " ~ ref('driftline__reference_profile') ~ " where monitor = "
+      ~ driftline_literal(monitor.name) ~ " and column_type = 'continuous' and not use_fine_bins") -%}
+  {{ return(result.columns[0].values() | list) }}
+{% endmacro %}

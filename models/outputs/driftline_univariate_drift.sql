@@ -7,6 +7,8 @@
       l_infinity      max |p - q| over the union of categories
       chi2            Pearson's statistic of the 2 x K contingency table (reference vs chunk counts),
                       Yates-corrected when K = 2; p_value from the chi-square distribution, K-1 dof
+      kolmogorov_smirnov (exact, reference < 10,000 values)  max_t |F_ref(t) - F_chunk(t)| over all values
+      wasserstein (exact)  the integral of |F_ref - F_chunk|
       kolmogorov_smirnov (estimated)  max_k |F_ref(e_k) - F_chunk(e_k)| over the n_bins equal-width edges,
                       F_chunk counting chunk values below the reference minimum
       wasserstein (estimated)  sum_k |F_ref - F_chunk| * bin width over the reference range, plus the
@@ -146,6 +148,49 @@
       on mo.monitor = c.monitor and mo.period = c.period and mo.chunk_index = c.chunk_index and mo.column_name = c.column_name
     group by c.monitor, c.period, c.chunk_index, c.column_name
   ),
+  value_bins as (
+    select b.monitor, b.period, b.chunk_index, b.column_name, b.bin_value, b.n
+    from {{ ref('driftline__chunk_bins') }} as b
+    inner join signatures as s on s.monitor = b.monitor and s.chunk_signature = b.chunk_signature
+    where b.binning = 'value'
+  ),
+  value_reference as (
+    select monitor, column_name, bin_value, sum(n) as n from value_bins where period = 'reference'
+    group by monitor, column_name, bin_value
+  ),
+  value_keys as (
+    select mo.monitor, mo.period, mo.chunk_index, mo.column_name, r.bin_value
+    from moments as mo
+    inner join value_reference as r on r.monitor = mo.monitor and r.column_name = mo.column_name
+    union
+    select monitor, period, chunk_index, column_name, bin_value from value_bins where chunk_index >= 0
+  ),
+  value_cdfs as (
+    {#- Both empirical CDFs at every distinct value of the reference and the chunk. -#}
+    select k.monitor, k.period, k.chunk_index, k.column_name, k.bin_value,
+      cast(sum(coalesce(r.n, 0)) over cumulative as {{ driftline_double() }}) / pr.n_valid as ref_cdf,
+      cast(sum(coalesce(b.n, 0)) over cumulative as {{ driftline_double() }}) / nullif(mo.n_valid, 0) as chunk_cdf,
+      coalesce(lead(k.bin_value) over (partition by k.monitor, k.period, k.chunk_index, k.column_name order by k.bin_value), k.bin_value)
+        - k.bin_value as width_to_next
+    from value_keys as k
+    inner join {{ ref('driftline__reference_profile') }} as pr on pr.monitor = k.monitor and pr.column_name = k.column_name
+    inner join moments as mo
+      on mo.monitor = k.monitor and mo.period = k.period and mo.chunk_index = k.chunk_index and mo.column_name = k.column_name
+    left join value_reference as r on r.monitor = k.monitor and r.column_name = k.column_name and r.bin_value = k.bin_value
+    left join value_bins as b
+      on b.monitor = k.monitor and b.period = k.period and b.chunk_index = k.chunk_index
+     and b.column_name = k.column_name and b.bin_value = k.bin_value
+    window cumulative as (partition by k.monitor, k.period, k.chunk_index, k.column_name order by k.bin_value
+                          rows between unbounded preceding and current row)
+  ),
+  exact_distances as (
+    {#- scipy's ks_2samp statistic and wasserstein_distance (the integral of |F_ref - F_chunk|). -#}
+    select monitor, period, chunk_index, column_name,
+           max(abs(ref_cdf - chunk_cdf)) as kolmogorov_smirnov,
+           sum(abs(ref_cdf - chunk_cdf) * width_to_next) as wasserstein
+    from value_cdfs
+    group by monitor, period, chunk_index, column_name
+  ),
   all_values as (
     select monitor, period, chunk_index, column_name, column_type, 'jensen_shannon' as method, jensen_shannon as value, cast(null as {{ driftline_double() }}) as p_value from distance_stats
     union all
@@ -158,6 +203,10 @@
     select monitor, period, chunk_index, column_name, 'continuous', 'kolmogorov_smirnov', kolmogorov_smirnov, null from estimated_distances
     union all
     select monitor, period, chunk_index, column_name, 'continuous', 'wasserstein', wasserstein, null from estimated_distances
+    union all
+    select monitor, period, chunk_index, column_name, 'continuous', 'kolmogorov_smirnov', kolmogorov_smirnov, null from exact_distances
+    union all
+    select monitor, period, chunk_index, column_name, 'continuous', 'wasserstein', wasserstein, null from exact_distances
   )
   select v.monitor, v.period, v.chunk_index, v.column_name, v.column_type, v.method, v.value, v.p_value
   from all_values as v

@@ -1,7 +1,9 @@
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['monitor', 'period', 'chunk_index'], on_schema_change='fail') }}
 {#- One pass per monitor over its rows: per chunk, the count of values in every bin of every feature.
     binning = 'doane' (reference Doane edges, for Jensen-Shannon and Hellinger), 'fine' (n_bins equal-width
-    reference bins, for the estimated Kolmogorov-Smirnov and Wasserstein) or 'category' (one bin per value).
+    reference bins, for the estimated Kolmogorov-Smirnov and Wasserstein), 'value' (one bin per distinct
+    value, for the exact Kolmogorov-Smirnov and Wasserstein: only for features whose reference has fewer
+    than 10,000 values under calculation_method auto, or all with exact) or 'category' (one bin per category).
     Values outside the reference range are not binned; chunk_moments counts them. A single GROUP BY
     GROUPING SETS scan yields every feature's bins at once. -#}
 {%- set monitors = driftline_monitors() -%}
@@ -9,8 +11,13 @@
 {% for m in monitors %}
 {#- The fine bins are only needed by the estimated Kolmogorov-Smirnov and Wasserstein distances. -#}
 {%- set needs_fine = 'kolmogorov_smirnov' in m.univariate.continuous_methods or 'wasserstein' in m.univariate.continuous_methods -%}
+{%- set exact = driftline_exact_columns(m) if needs_fine else [] -%}
 {%- set sets = [] -%}
-{%- for c in m.continuous -%}{%- do sets.append('d' ~ loop.index0) -%}{%- if needs_fine -%}{%- do sets.append('f' ~ loop.index0) -%}{%- endif -%}{%- endfor -%}
+{%- for c in m.continuous -%}
+  {%- do sets.append('d' ~ loop.index0) -%}
+  {%- if needs_fine and c not in exact -%}{%- do sets.append('f' ~ loop.index0) -%}{%- endif -%}
+  {%- if c in exact -%}{%- do sets.append('e' ~ loop.index0) -%}{%- endif -%}
+{%- endfor -%}
 {%- for c in m.categorical -%}{%- do sets.append('k' ~ loop.index0) -%}{%- endfor -%}
 select * from (
   with summarised_rows as (
@@ -33,7 +40,8 @@ select * from (
       {%- for c in m.continuous %}
       {%- set a = 'c' ~ loop.index0 %},
       {{ driftline_bin_correct(a, 'd' ~ loop.index0 ~ '_guess', a ~ '_lo', a ~ '_hi', a ~ '_doane') }} as d{{ loop.index0 }},
-      {{ driftline_bin_correct(a, 'f' ~ loop.index0 ~ '_guess', a ~ '_lo', a ~ '_hi', a ~ '_fine') }} as f{{ loop.index0 }}
+      {{ driftline_bin_correct(a, 'f' ~ loop.index0 ~ '_guess', a ~ '_lo', a ~ '_hi', a ~ '_fine') }} as f{{ loop.index0 }},
+      {{ a }} as e{{ loop.index0 }}
       {%- endfor %}
       {%- for c in m.categorical %},
       k{{ loop.index0 }}
@@ -54,7 +62,8 @@ select * from (
   {%- set members = [] %}
   {%- for c in m.continuous %}
   {%- do members.append(('d' ~ loop.index0, c, 'doane')) %}
-  {%- if needs_fine %}{%- do members.append(('f' ~ loop.index0, c, 'fine')) %}{%- endif %}
+  {%- if ('f' ~ loop.index0) in sets %}{%- do members.append(('f' ~ loop.index0, c, 'fine')) %}{%- endif %}
+  {%- if ('e' ~ loop.index0) in sets %}{%- do members.append(('e' ~ loop.index0, c, 'value')) %}{%- endif %}
   {%- endfor %}
   {%- for c in m.categorical %}
   {%- do members.append(('k' ~ loop.index0, c, 'category')) %}
@@ -63,7 +72,8 @@ select * from (
     {{ driftline_literal(m.name) }} as monitor, period, cast(chunk_index as integer) as chunk_index, chunk_signature,
     case {%- for s, c, kind in members %} when g_{{ s }} = 0 then {{ driftline_literal(c) }}{% endfor %} end as column_name,
     case {%- for s, c, kind in members %} when g_{{ s }} = 0 then '{{ kind }}'{% endfor %} end as binning,
-    cast(case {%- for s, c, kind in members if kind != 'category' %} when g_{{ s }} = 0 then {{ s }}{% endfor %} end as integer) as bin_index,
+    cast(case {%- for s, c, kind in members if kind in ('doane', 'fine') %} when g_{{ s }} = 0 then {{ s }}{% endfor %} end as integer) as bin_index,
+    cast(case {%- for s, c, kind in members if kind == 'value' %} when g_{{ s }} = 0 then {{ s }}{% endfor %} else null end as {{ driftline_double() }}) as bin_value,
     cast(case {%- for s, c, kind in members if kind == 'category' %} when g_{{ s }} = 0 then {{ s }}{% endfor %} else null end as {{ driftline_text() }}) as category,
     cast(n as bigint) as n
   from grouped
@@ -72,5 +82,6 @@ select * from (
 {% if not loop.last %}union all{% endif %}
 {% else %}
 {{ driftline_empty_select([('monitor', driftline_text()), ('period', driftline_text()), ('chunk_index', 'integer'), ('chunk_signature', driftline_text()),
-   ('column_name', driftline_text()), ('binning', driftline_text()), ('bin_index', 'integer'), ('category', driftline_text()), ('n', 'bigint')]) }}
+   ('column_name', driftline_text()), ('binning', driftline_text()), ('bin_index', 'integer'), ('bin_value', driftline_double()),
+   ('category', driftline_text()), ('n', 'bigint')]) }}
 {% endfor %}
