@@ -76,3 +76,50 @@ def parity_build(adapter: str, workdir) -> Built:
 @pytest.fixture(scope="session")
 def parity_outputs(adapter, workdir) -> Built:
     return parity_build(adapter, workdir)
+
+
+_edge_builds: dict[str, Built] = {}
+
+
+def edge_build(adapter: str, workdir) -> Built:
+    """The awkward-input data set (support/edge_data.py) under several monitors, built in one `dbt build`."""
+    from support import edge_data
+
+    if adapter not in _edge_builds:
+        wh = make_warehouse(adapter, workdir)
+        data_schema, out_schema = "dl_edge_data", "dl_edge"
+        wh.reset_schema(data_schema)
+        wh.execute(f'drop schema if exists "{out_schema}" cascade')
+        frames = edge_data.frames()
+        for period, frame in frames.items():
+            wh.load(data_schema, f"edge_{period}", frame)
+        import pandas as pd
+        combined = pd.concat([frames["reference"], frames["analysis"]], ignore_index=True)
+        wh.load(data_schema, "edge_all", combined)
+        wh.load(data_schema, "edge_reference_small", frames["reference"].iloc[:1200])
+        with_gaps = frames["analysis"].copy()
+        with_gaps.loc[with_gaps.index % 81 == 5, "ts"] = pd.NaT
+        wh.load(data_schema, "edge_analysis_ts_nulls", with_gaps)
+        wh.execute(f'create table "{data_schema}"."edge_analysis_empty" as select * from "{data_schema}"."edge_analysis" where 1 = 0')
+        boundary = str(frames["analysis"]["ts"].iloc[0])
+        monitors = [
+            edge_data.monitor(data_schema),
+            edge_data.monitor(data_schema, "edge_small_reference", reference={"relation": f"{data_schema}.edge_reference_small"}),
+            edge_data.monitor(data_schema, "edge_empty_analysis", relation=f"{data_schema}.edge_analysis_empty"),
+            edge_data.monitor(data_schema, "edge_timestamp_nulls", relation=f"{data_schema}.edge_analysis_ts_nulls"),
+            edge_data.monitor(data_schema, "edge_window", relation=f"{data_schema}.edge_all",
+                              reference={"start": "2023-01-01", "end": boundary}),
+            edge_data.monitor(data_schema, "edge_where", relation=f"{data_schema}.edge_all",
+                              reference={"where": f"ts < cast('{boundary}' as timestamp)"}),
+        ]
+        project = DbtProject(workdir, adapter, out_schema, wh.duckdb_path)
+        built = Built(wh, out_schema, project, monitors)
+        built.output = project.build(monitors).stdout
+        built.frames = frames
+        _edge_builds[adapter] = built
+    return _edge_builds[adapter]
+
+
+@pytest.fixture(scope="session")
+def edge_outputs(adapter, workdir) -> Built:
+    return edge_build(adapter, workdir)

@@ -58,3 +58,8 @@
 {% macro driftline_analyze(relation) %}{{ return(adapter.dispatch('driftline_analyze', 'driftline')(relation)) }}{% endmacro %}
 {% macro default__driftline_analyze(relation) %}{% endmacro %}
 {% macro postgres__driftline_analyze(relation) %}analyze {{ relation }}{% endmacro %}
+
+
+{#- The time a summary row was computed (a plain timestamp, the warehouse's clock). -#}
+{% macro driftline_now() %}{{ return(adapter.dispatch('driftline_now', 'driftline')()) }}{% endmacro %}
+{% macro default__driftline_now() %}cast(current_timestamp as timestamp){% endmacro %}

@@ -75,7 +75,8 @@ select * from (
     cast(case {%- for s, c, kind in members if kind in ('doane', 'fine') %} when g_{{ s }} = 0 then {{ s }}{% endfor %} end as integer) as bin_index,
     cast(case {%- for s, c, kind in members if kind == 'value' %} when g_{{ s }} = 0 then {{ s }}{% endfor %} else null end as {{ driftline_double() }}) as bin_value,
     cast(case {%- for s, c, kind in members if kind == 'category' %} when g_{{ s }} = 0 then {{ s }}{% endfor %} else null end as {{ driftline_text() }}) as category,
-    cast(n as bigint) as n
+    cast(n as bigint) as n,
+    {{ driftline_now() }} as summarised_at
   from grouped
   where {% for s, c, kind in members %}(g_{{ s }} = 0 and {{ s }} is not null){% if not loop.last %} or {% endif %}{% endfor %}
 ) as bins_{{ loop.index0 }}
@@ -83,5 +84,5 @@ select * from (
 {% else %}
 {{ driftline_empty_select([('monitor', driftline_text()), ('period', driftline_text()), ('chunk_index', 'integer'), ('chunk_signature', driftline_text()),
    ('column_name', driftline_text()), ('binning', driftline_text()), ('bin_index', 'integer'), ('bin_value', driftline_double()),
-   ('category', driftline_text()), ('n', 'bigint')]) }}
+   ('category', driftline_text()), ('n', 'bigint'), ('summarised_at', 'timestamp')]) }}
 {% endfor %}

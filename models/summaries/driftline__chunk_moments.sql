@@ -41,7 +41,8 @@ select * from (
          n_rows, {{ a }}_n as n_valid, n_rows - {{ a }}_n as n_missing,
          {{ a }}_sum as sum_value, {{ a }}_mean as mean_value, {{ a }}_std as std_value, {{ a }}_median as median_value,
          {{ a }}_below as n_below_range, {{ a }}_above as n_above_range,
-         coalesce({{ a }}_below_gap, 0) as below_range_gap, coalesce({{ a }}_above_gap, 0) as above_range_gap
+         coalesce({{ a }}_below_gap, 0) as below_range_gap, coalesce({{ a }}_above_gap, 0) as above_range_gap,
+         {{ driftline_now() }} as summarised_at
   from wide
   {%- endset %}
   {%- do selects.append(sql) %}
@@ -53,7 +54,8 @@ select * from (
          {{ driftline_literal(c) }}, 'categorical', '{{ a }}',
          n_rows, {{ a }}_n, n_rows - {{ a }}_n,
          cast(null as {{ driftline_double() }}), cast(null as {{ driftline_double() }}), cast(null as {{ driftline_double() }}), cast(null as {{ driftline_double() }}),
-         cast(null as bigint), cast(null as bigint), cast(null as {{ driftline_double() }}), cast(null as {{ driftline_double() }})
+         cast(null as bigint), cast(null as bigint), cast(null as {{ driftline_double() }}), cast(null as {{ driftline_double() }}),
+         {{ driftline_now() }}
   from wide
   {%- endset %}
   {%- do selects.append(sql) %}
@@ -66,5 +68,5 @@ select * from (
    ('column_name', driftline_text()), ('column_type', driftline_text()), ('column_alias', driftline_text()),
    ('n_rows', 'bigint'), ('n_valid', 'bigint'), ('n_missing', 'bigint'), ('sum_value', driftline_double()), ('mean_value', driftline_double()),
    ('std_value', driftline_double()), ('median_value', driftline_double()), ('n_below_range', 'bigint'), ('n_above_range', 'bigint'),
-   ('below_range_gap', driftline_double()), ('above_range_gap', driftline_double())]) }}
+   ('below_range_gap', driftline_double()), ('above_range_gap', driftline_double()), ('summarised_at', 'timestamp')]) }}
 {% endfor %}

@@ -1,0 +1,226 @@
+"""A short, human summary of driftline's output tables: chunks, alerts by family, what drifted most.
+
+Works on any DB-API connection whose cursors take plain SQL (DuckDB, psycopg2); every query is schema-qualified
+and read-only. Tables that are not built yet are skipped.
+
+    from driftline.summary import print_summary
+    print_summary(duckdb.connect("demo/driftline_demo.duckdb", read_only=True), "main",
+                  duckdb_path="demo/driftline_demo.duckdb")
+"""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any, Iterable, TextIO
+
+__all__ = ["TABLES", "FAMILIES", "Family", "summarize", "print_summary"]
+
+CHUNKS = "driftline_chunks"
+
+
+@dataclass(frozen=True)
+class Family:
+    label: str  # as printed
+    table: str
+    key: str  # the column naming the method / check / statistic
+    description: str  # one line for "Query these tables"
+
+
+FAMILIES = [
+    Family("univariate drift", "driftline_univariate_drift", "method",
+           "drift per chunk x feature x method, with thresholds and alert"),
+    Family("data quality", "driftline_data_quality", "check_name",
+           "missing / unseen / out-of-range rates per chunk x feature"),
+    Family("summary stats", "driftline_summary_stats", "statistic",
+           "avg, median, std, sum and row count per chunk x feature"),
+]
+TABLES = [CHUNKS] + [f.table for f in FAMILIES]
+_CHUNKS_DESCRIPTION = "one row per chunk: period, chunk_index, chunk_key, dates, n_rows"
+
+TOP_FEATURES = 5
+
+
+class _Reader:
+    """Runs read-only SQL against one schema through a DB-API connection."""
+
+    def __init__(self, conn: Any, schema: str):
+        self.conn, self.schema = conn, schema
+        self._tables: set[str] | None = None
+
+    def rows(self, sql: str) -> list[tuple]:
+        cur = self.conn.cursor()
+        try:
+            cur.execute(sql)
+            return list(cur.fetchall())
+        finally:
+            cur.close()
+
+    def exists(self, table: str) -> bool:
+        if self._tables is None:
+            found = self.rows(
+                "select table_name from information_schema.tables "
+                f"where table_schema = {_literal(self.schema)}"
+            )
+            self._tables = {r[0] for r in found}
+        return table in self._tables
+
+    def qualified(self, table: str) -> str:
+        return f"{_ident(self.schema)}.{_ident(table)}"
+
+
+def _literal(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + str(name).replace('"', '""') + '"'
+
+
+def _count(n: int | None) -> str:
+    return f"{int(n or 0):,}"
+
+
+def _keys_span(chunks: list[tuple]) -> str:
+    """'first .. last' chunk keys of (chunk_index, chunk_key, n_rows) rows sorted by index."""
+    if not chunks:
+        return ""
+    first, last = chunks[0][1], chunks[-1][1]
+    return str(first) if first == last else f"{first} .. {last}"
+
+
+def _join_limited(items: Iterable[str], limit: int) -> str:
+    items = list(items)
+    if len(items) <= limit:
+        return ", ".join(items)
+    return ", ".join(items[:limit]) + f", +{len(items) - limit} more"
+
+
+def _format_value(family: Family, key: str, value: Any) -> str:
+    if value is None:
+        return key
+    value = float(value)
+    if family.table == "driftline_data_quality":
+        return f"{key} {value:.1%}"
+    return f"{key} {value:.4g}"
+
+
+def summarize(conn: Any, schema: str, *, duckdb_path: str | None = None, postgres: dict | None = None) -> list[str]:
+    """The summary as a list of lines (see ``print_summary``)."""
+    db = _Reader(conn, schema)
+    where = f"in {duckdb_path}" if duckdb_path else (
+        f"on postgres {postgres.get('host')}:{postgres.get('port')}/{postgres.get('dbname')}" if postgres else "")
+    out = [f"driftline summary: schema {schema} {where}".rstrip()]
+
+    if not db.exists(CHUNKS):
+        out.append(f"  No driftline tables in schema {schema} yet (no {CHUNKS}): run `dbt build` first.")
+        return out
+
+    chunk_rows = db.rows(
+        f"select monitor, period, chunk_index, chunk_key, n_rows from {db.qualified(CHUNKS)} "
+        "order by monitor, period, chunk_index"
+    )
+    chunks: dict[str, dict[str, list[tuple]]] = defaultdict(lambda: defaultdict(list))
+    for monitor, period, index, key, n_rows in chunk_rows:
+        chunks[monitor][period].append((index, key, n_rows))
+    if not chunks:
+        out.append("  driftline_chunks is empty: no monitors are declared (vars: {driftline: {monitors: [...]}}).")
+
+    # Per family: checks and alerts in the analysis period, per monitor.
+    totals: dict[str, dict[str, tuple[int, int]]] = {}
+    alerts: dict[str, dict[str, list[tuple]]] = {}
+    for fam in FAMILIES:
+        if not db.exists(fam.table):
+            continue
+        t = db.qualified(fam.table)
+        totals[fam.table] = {
+            m: (n, chunks_n) for m, n, chunks_n in db.rows(
+                f"select monitor, count(*), count(distinct chunk_index) from {t} "
+                "where period = 'analysis' group by monitor")
+        }
+        extra = ", unseen_values" if fam.table == "driftline_data_quality" else ", null"
+        per_monitor: dict[str, list[tuple]] = defaultdict(list)
+        for row in db.rows(
+            f"select monitor, chunk_index, chunk_key, column_name, {_ident(fam.key)}, value{extra} from {t} "
+            f"where period = 'analysis' and alert order by monitor, chunk_index, column_name, {_ident(fam.key)}"
+        ):
+            per_monitor[row[0]].append(row[1:])
+        alerts[fam.table] = per_monitor
+
+    for monitor in sorted(chunks):
+        ref, ana = chunks[monitor].get("reference", []), chunks[monitor].get("analysis", [])
+        out.append("")
+        out.append(f"monitor {monitor}")
+        out.append(
+            f"  chunks: {len(ref)} reference ({_keys_span(ref)}, {_count(sum(c[2] or 0 for c in ref))} rows), "
+            f"{len(ana)} analysis ({_keys_span(ana)}, {_count(sum(c[2] or 0 for c in ana))} rows)"
+        )
+        out.append("  alerts in the analysis period:")
+        for fam in FAMILIES:
+            if fam.table not in alerts:
+                out.append(f"    {fam.label:<17} (table {fam.table} not built)")
+                continue
+            n_checks, _ = totals[fam.table].get(monitor, (0, 0))
+            rows = alerts[fam.table].get(monitor, [])
+            alert_chunks = sorted({r[0] for r in rows})
+            out.append(
+                f"    {fam.label:<17} {len(rows):>4} of {_count(n_checks)} checks alert, "
+                f"in {len(alert_chunks)} of {len(ana)} chunks"
+            )
+
+        drift = alerts.get("driftline_univariate_drift", {}).get(monitor, [])
+        if drift:
+            out.append("  top drifted features (univariate alerts in the analysis period):")
+            per_column = Counter(r[2] for r in drift)
+            chunk_keys: dict[str, list[str]] = defaultdict(list)
+            for index, key, column, *_ in drift:
+                if key not in chunk_keys[column]:
+                    chunk_keys[column].append(key)
+            width = max(len(c) for c in per_column)
+            for column, n in per_column.most_common(TOP_FEATURES):
+                out.append(f"    {column:<{width}} {n:>4}  in {_join_limited(map(str, chunk_keys[column]), 4)}")
+            if len(per_column) > TOP_FEATURES:
+                out.append(f"    ... and {len(per_column) - TOP_FEATURES} more features with alerts")
+
+        if ana:
+            last_index, last_key, last_rows = ana[-1]
+            latest = [(fam, [r for r in alerts[fam.table].get(monitor, []) if r[0] == last_index])
+                      for fam in FAMILIES if fam.table in alerts]
+            n_latest = sum(len(rows) for _, rows in latest)
+            out.append(f"  latest chunk {last_key} ({_count(last_rows)} rows): "
+                       + (f"{n_latest} alerts" if n_latest else "no alerts"))
+            for fam, rows in latest:
+                by_column: dict[str, list[str]] = defaultdict(list)
+                for _, _, column, key, value, unseen in rows:
+                    text = _format_value(fam, key, value) if fam.table == "driftline_data_quality" else key
+                    if unseen:
+                        text += f" [{unseen}]"
+                    by_column[column or "(rows)"].append(text)
+                for column, items in by_column.items():
+                    out.append(f"    {fam.label:<17} {column}: {_join_limited(items, 5)}")
+
+    out.append("")
+    out.append("Query these tables:")
+    described = [(CHUNKS, _CHUNKS_DESCRIPTION)] + [(f.table, f.description) for f in FAMILIES]
+    width = max(len(f"{schema}.{t}") for t, _ in described)
+    for table, description in described:
+        note = description if db.exists(table) else "(not built yet)"
+        out.append(f"  {f'{schema}.{table}':<{width}}  {note}")
+    example = (
+        f"select chunk_key, column_name, method, round(value, 4) as value from {schema}.driftline_univariate_drift "
+        "where period = 'analysis' and alert order by chunk_index, column_name, method"
+    )
+    if duckdb_path:
+        out.append(f'e.g.  duckdb {duckdb_path} "{example}"')
+        out.append(f"  (no duckdb CLI? {sys.executable} -c \"import duckdb; duckdb.connect('{duckdb_path}', "
+                   f"read_only=True).sql(\\\"{example}\\\").show()\")")
+    elif postgres:
+        out.append(f"e.g.  psql -h {postgres.get('host')} -p {postgres.get('port')} -U {postgres.get('user')} "
+                   f"-d {postgres.get('dbname')} -c \"{example}\"")
+    return out
+
+
+def print_summary(conn: Any, schema: str, *, file: TextIO | None = None, **where: Any) -> None:
+    """Print the summary of the driftline tables in ``schema`` (duckdb_path= or postgres= say where they live)."""
+    print("\n".join(summarize(conn, schema, **where)), file=file or sys.stdout)

@@ -1,0 +1,63 @@
+"""A monitor with a mistake fails `dbt build` before any scan, with a message naming the monitor, the key
+or column, and the fix. One test per mistake; each is a separate (fast, failing) dbt invocation."""
+import copy
+
+import pytest
+
+from support import edge_data
+from support.dbt import DbtProject
+
+DATA = "dl_errors_data"
+
+
+@pytest.fixture(scope="module")
+def project(adapter, workdir):
+    from conftest import make_warehouse
+
+    wh = make_warehouse(adapter, workdir)
+    wh.reset_schema(DATA)
+    for period, frame in edge_data.frames().items():
+        wh.load(DATA, f"edge_{period}", frame)
+    return DbtProject(workdir, adapter, "dl_errors", wh.duckdb_path)
+
+
+def good():
+    return edge_data.monitor(DATA, "orders_model")
+
+
+def failure(project, monitors) -> str:
+    done = project.run("build", "--select", "driftline", monitors=monitors, expect_fail=True)
+    return done.stdout + done.stderr
+
+
+def with_changes(**changes):
+    m = copy.deepcopy(good())
+    m.update(changes)
+    return m
+
+
+CASES = {
+    "missing column": (with_changes(features={"continuous": ["Car Value", "car_valu"], "categorical": ["cat_str"]}),
+                       ["orders_model", "car_valu", "does not exist", "Fix:"]),
+    "text column declared continuous": (with_changes(features={"continuous": ["cat_str"], "categorical": []}),
+                                        ["orders_model", "cat_str", "not numeric", "Fix:", "features.categorical"]),
+    "missing timestamp column": (with_changes(timestamp="event_time"), ["orders_model", "event_time", "timestamp", "Fix:"]),
+    "two chunkings": (with_changes(chunking={"size": 100, "number": 4}), ["orders_model", "chunking", "exactly one", "Fix:"]),
+    "bad chunk size": (with_changes(chunking={"size": 0}), ["orders_model", "chunking", "Fix:"]),
+    "unknown period": (with_changes(chunking={"period": "fortnight"}), ["orders_model", "chunking.period", "fortnight", "Fix:"]),
+    "period without timestamp": (with_changes(timestamp=None, chunking={"period": "month"}), ["orders_model", "chunking.period", "timestamp", "Fix:"]),
+    "unknown method": (with_changes(univariate={"continuous_methods": ["chi2"]}), ["orders_model", "univariate.continuous_methods", "chi2", "Fix:"]),
+    "unknown key": (with_changes(chunk_size=100), ["orders_model", "chunk_size", "unknown key", "Fix:"]),
+    "no reference": (with_changes(reference=None), ["orders_model", "reference", "Fix:"]),
+    "duplicate monitor": (None, ["orders_model", "declared twice", "Fix:"]),
+    "bad threshold": (with_changes(thresholds={"jensen_shannon": {"type": "percentile"}}), ["orders_model", "thresholds.jensen_shannon", "Fix:"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_mistake_fails_with_a_named_fix(project, case):
+    monitor, expected = CASES[case]
+    monitors = [good(), good()] if monitor is None else [monitor]
+    message = failure(project, monitors)
+    for fragment in expected:
+        assert fragment in message, f"{fragment!r} not in:\n{message[-2000:]}"
