@@ -97,13 +97,20 @@ def _join_limited(items: Iterable[str], limit: int) -> str:
     return ", ".join(items[:limit]) + f", +{len(items) - limit} more"
 
 
-def _format_value(family: Family, key: str, value: Any) -> str:
-    if value is None:
-        return key
-    value = float(value)
-    if family.table == "driftline_data_quality":
-        return f"{key} {value:.1%}"
-    return f"{key} {value:.4g}"
+def _rate(value: float) -> str:
+    """A share as a percentage that stays readable for tiny shares: 15.6%, 0.02%."""
+    if value == 0 or abs(value) >= 0.001:
+        return f"{value:.1%}"
+    return f"{value * 100:.1g}%"
+
+
+def _data_quality_item(check: str, value: Any, count: Any, unseen: Any) -> str:
+    text = check if value is None else f"{check} {_rate(float(value))}"
+    if unseen:  # the unseen values with their counts say it all
+        text += f" [{unseen}]"
+    elif count is not None:
+        text += f" ({_count(count)} rows)"
+    return text
 
 
 def summarize(conn: Any, schema: str, *, duckdb_path: str | None = None, postgres: dict | None = None) -> list[str]:
@@ -139,7 +146,7 @@ def summarize(conn: Any, schema: str, *, duckdb_path: str | None = None, postgre
                 f"select monitor, count(*), count(distinct chunk_index) from {t} "
                 "where period = 'analysis' group by monitor")
         }
-        extra = ", unseen_values" if fam.table == "driftline_data_quality" else ", null"
+        extra = ', "count", unseen_values' if fam.table == "driftline_data_quality" else ", null, null"
         per_monitor: dict[str, list[tuple]] = defaultdict(list)
         for row in db.rows(
             f"select monitor, chunk_index, chunk_key, column_name, {_ident(fam.key)}, value{extra} from {t} "
@@ -179,7 +186,7 @@ def summarize(conn: Any, schema: str, *, duckdb_path: str | None = None, postgre
                     chunk_keys[column].append(key)
             width = max(len(c) for c in per_column)
             for column, n in per_column.most_common(TOP_FEATURES):
-                out.append(f"    {column:<{width}} {n:>4}  in {_join_limited(map(str, chunk_keys[column]), 4)}")
+                out.append(f"    {column:<{width}} {n:>4}  in {_join_limited(map(str, chunk_keys[column]), 6)}")
             if len(per_column) > TOP_FEATURES:
                 out.append(f"    ... and {len(per_column) - TOP_FEATURES} more features with alerts")
 
@@ -192,11 +199,9 @@ def summarize(conn: Any, schema: str, *, duckdb_path: str | None = None, postgre
                        + (f"{n_latest} alerts" if n_latest else "no alerts"))
             for fam, rows in latest:
                 by_column: dict[str, list[str]] = defaultdict(list)
-                for _, _, column, key, value, unseen in rows:
-                    text = _format_value(fam, key, value) if fam.table == "driftline_data_quality" else key
-                    if unseen:
-                        text += f" [{unseen}]"
-                    by_column[column or "(rows)"].append(text)
+                for _, _, column, key, value, count, unseen in rows:
+                    is_dq = fam.table == "driftline_data_quality"
+                    by_column[column or "(rows)"].append(_data_quality_item(key, value, count, unseen) if is_dq else key)
                 for column, items in by_column.items():
                     out.append(f"    {fam.label:<17} {column}: {_join_limited(items, 5)}")
 

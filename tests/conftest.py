@@ -111,6 +111,12 @@ def edge_build(adapter: str, workdir) -> Built:
                               reference={"start": "2023-01-01", "end": boundary}),
             edge_data.monitor(data_schema, "edge_where", relation=f"{data_schema}.edge_all",
                               reference={"where": f"ts < cast('{boundary}' as timestamp)"}),
+            edge_data.monitor(data_schema, "edge_continuous_append", chunking={"number": 7, "incomplete": "append"},
+                              features={"continuous": edge_data.CONTINUOUS, "categorical": []},
+                              univariate={"continuous_methods": ["jensen_shannon", "kolmogorov_smirnov"]}),
+            edge_data.monitor(data_schema, "edge_categorical_drop", chunking={"size": 700, "incomplete": "drop"},
+                              features={"continuous": [], "categorical": edge_data.CATEGORICAL},
+                              univariate={"categorical_methods": ["jensen_shannon", "chi2"]}),
         ]
         project = DbtProject(workdir, adapter, out_schema, wh.duckdb_path)
         built = Built(wh, out_schema, project, monitors)

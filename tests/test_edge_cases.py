@@ -167,3 +167,24 @@ def test_reference_as_window_or_predicate_equals_separate_relation(edge_outputs,
     assert len(base) == len(other) > 0
     assert (base.chunk_key == other.chunk_key).all()
     assert np.allclose(base.value.astype(float), other.value.astype(float), rtol=1e-12, atol=1e-15, equal_nan=True)
+
+
+def test_remainder_append_and_drop(edge_outputs):
+    """incomplete='append' merges the remainder into the last chunk; 'drop' leaves it out of every chunk
+    but not out of the reference distribution (NannyML fits on the whole reference)."""
+    chunks = edge_outputs.table("driftline_chunks")
+    appended = chunks[(chunks.monitor == "edge_continuous_append") & (chunks.period == "analysis")].sort_values("chunk_index")
+    # 3000 // 7 = 428 per chunk: 7 chunks, the last one takes the 4 remainder rows
+    assert list(appended.n_rows) == [428] * 6 + [432]
+    assert appended.chunk_key.iloc[-1] == "[2568:2999]"
+    dropped = chunks[(chunks.monitor == "edge_categorical_drop") & (chunks.period == "reference")].sort_values("chunk_index")
+    assert list(dropped.n_rows) == [700] * 4 and dropped.chunk_end_index.max() == 2799
+    uni = edge_outputs.table("driftline_univariate_drift", "edge_categorical_drop")
+    frames = edge_outputs.frames
+    row = one(uni, period="analysis", chunk_index=1, column_name="cat_str", method="jensen_shannon")
+    p, q = oracle.category_shares(frames["reference"]["cat_str"], frames["analysis"]["cat_str"].iloc[700:1400])
+    assert math.isclose(row.value, oracle.jensen_shannon(p, q), **TOL)
+    cont = one(edge_outputs.table("driftline_univariate_drift", "edge_continuous_append"),
+               period="analysis", chunk_index=6, column_name="Car Value", method="kolmogorov_smirnov")
+    ref = oracle.clean(frames["reference"]["Car Value"])
+    assert math.isclose(cont.value, oracle.kolmogorov_smirnov(ref, oracle.clean(frames["analysis"]["Car Value"].iloc[2568:])), **TOL)

@@ -16,3 +16,16 @@
     else {{ guess }}
   end
 {%- endmacro %}
+
+
+{% macro driftline_pick_member(members, kinds, type) -%}
+  {#- From a GROUPING SETS row: the grouped value of whichever member (alias, column, kind) of the given
+      kinds the row belongs to, else NULL. -#}
+  {%- set picked = [] -%}
+  {%- for alias, column_name, kind in members if kind in kinds -%}{%- do picked.append(alias) -%}{%- endfor -%}
+  {%- if picked -%}
+  cast(case {%- for alias in picked %} when g_{{ alias }} = 0 then {{ alias }}{% endfor %} end as {{ type }})
+  {%- else -%}
+  cast(null as {{ type }})
+  {%- endif -%}
+{%- endmacro %}

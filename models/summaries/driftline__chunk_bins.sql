@@ -72,9 +72,9 @@ select * from (
     {{ driftline_literal(m.name) }} as monitor, period, cast(chunk_index as integer) as chunk_index, chunk_signature,
     case {%- for s, c, kind in members %} when g_{{ s }} = 0 then {{ driftline_literal(c) }}{% endfor %} end as column_name,
     case {%- for s, c, kind in members %} when g_{{ s }} = 0 then '{{ kind }}'{% endfor %} end as binning,
-    cast(case {%- for s, c, kind in members if kind in ('doane', 'fine') %} when g_{{ s }} = 0 then {{ s }}{% endfor %} end as integer) as bin_index,
-    cast(case {%- for s, c, kind in members if kind == 'value' %} when g_{{ s }} = 0 then {{ s }}{% endfor %} else null end as {{ driftline_double() }}) as bin_value,
-    cast(case {%- for s, c, kind in members if kind == 'category' %} when g_{{ s }} = 0 then {{ s }}{% endfor %} else null end as {{ driftline_text() }}) as category,
+    {{ driftline_pick_member(members, ['doane', 'fine'], 'integer') }} as bin_index,
+    {{ driftline_pick_member(members, ['value'], driftline_double()) }} as bin_value,
+    {{ driftline_pick_member(members, ['category'], driftline_text()) }} as category,
     cast(n as bigint) as n,
     {{ driftline_now() }} as summarised_at
   from grouped
