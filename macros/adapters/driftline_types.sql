@@ -22,9 +22,12 @@
 {%- endmacro %}
 
 
-{#- A categorical feature value as text; booleans render as true/false on every engine. -#}
+{#- A categorical feature value as text; booleans render as true/false on every engine. A float NaN
+    (text 'NaN' or 'nan') is a missing value, as in pandas. -#}
 {% macro driftline_category_text(expr) %}{{ return(adapter.dispatch('driftline_category_text', 'driftline')(expr)) }}{% endmacro %}
-{% macro default__driftline_category_text(expr) %}cast({{ expr }} as {{ driftline_text() }}){% endmacro %}
+{% macro default__driftline_category_text(expr) -%}
+  case when cast({{ expr }} as {{ driftline_text() }}) in ('NaN', 'nan') then null else cast({{ expr }} as {{ driftline_text() }}) end
+{%- endmacro %}
 
 
 {#- The median of a column within a GROUP BY: pandas' median (the mean of the two middle values). -#}
