@@ -114,6 +114,13 @@ def edge_build(adapter: str, workdir) -> Built:
             edge_data.monitor(data_schema, "edge_continuous_append", chunking={"number": 7, "incomplete": "append"},
                               features={"continuous": edge_data.CONTINUOUS, "categorical": []},
                               univariate={"continuous_methods": ["jensen_shannon", "kolmogorov_smirnov"]}),
+            edge_data.monitor(data_schema, "edge_thresholds",
+                              thresholds={"jensen_shannon": {"type": "constant", "lower": 0.01, "upper": 0.2},
+                                          "missing": {"type": "standard_deviation", "std_lower_multiplier": None, "std_upper_multiplier": 1},
+                                          "avg": {"type": "constant", "upper": 30000}}),
+            *[edge_data.monitor(data_schema, f"edge_period_{unit}", chunking={"period": unit},
+                                features={"continuous": ["x_gap"], "categorical": []}, univariate={"continuous_methods": ["jensen_shannon"]})
+              for unit in ("hour", "day", "week", "month", "quarter", "year")],
             edge_data.monitor(data_schema, "edge_categorical_drop", chunking={"size": 700, "incomplete": "drop"},
                               features={"continuous": [], "categorical": edge_data.CATEGORICAL},
                               univariate={"categorical_methods": ["jensen_shannon", "chi2"]}),

@@ -188,3 +188,35 @@ def test_remainder_append_and_drop(edge_outputs):
                period="analysis", chunk_index=6, column_name="Car Value", method="kolmogorov_smirnov")
     ref = oracle.clean(frames["reference"]["Car Value"])
     assert math.isclose(cont.value, oracle.kolmogorov_smirnov(ref, oracle.clean(frames["analysis"]["Car Value"].iloc[2568:])), **TOL)
+
+
+def test_threshold_overrides(edge_outputs):
+    """Per-method overrides replace NannyML's defaults; limits still clamp (JS lower limit 0)."""
+    uni = edge_outputs.table("driftline_univariate_drift", "edge_thresholds")
+    js = uni[uni.method == "jensen_shannon"]
+    assert (js.lower_threshold == 0.01).all() and (js.upper_threshold == 0.2).all()
+    assert ((js.value > 0.2) | (js.value < 0.01)).eq(js.alert.astype(bool)).all()
+    ks = uni[uni.method == "kolmogorov_smirnov"]  # not overridden: default (no lower bound)
+    assert ks.lower_threshold.isna().all() and ks.upper_threshold.notna().all()
+    dq = edge_outputs.table("driftline_data_quality", "edge_thresholds")
+    missing = dq[(dq.check_name == "missing") & (dq.column_name == "cat_str")]
+    ref_rates = missing[missing.period == "reference"].value.astype(float)
+    assert missing.lower_threshold.isna().all()
+    assert np.allclose(missing.upper_threshold.astype(float), ref_rates.mean() + ref_rates.std(ddof=0), rtol=1e-12)
+    stats = edge_outputs.table("driftline_summary_stats", "edge_thresholds")
+    avg = stats[(stats.statistic == "avg") & (stats.column_name == "Car Value")]
+    assert (avg.upper_threshold == 30000).all() and avg.lower_threshold.isna().all()
+
+
+@pytest.mark.parametrize("unit,pandas_freq", [("hour", "h"), ("day", "D"), ("week", "W"), ("month", "M"), ("quarter", "Q"), ("year", "Y")])
+def test_period_chunk_keys_follow_pandas_periods(edge_outputs, unit, pandas_freq):
+    """Keys and start dates as str(pandas.Period) and Period.start_time; ends at the period's last microsecond."""
+    chunks = edge_outputs.table("driftline_chunks", f"edge_period_{unit}")
+    for period in ("reference", "analysis"):
+        periods = edge_outputs.frames[period]["ts"].dt.to_period(pandas_freq)
+        expected = periods.value_counts().sort_index()
+        got = chunks[chunks.period == period].sort_values("chunk_index")
+        assert list(got.chunk_key) == [str(p) for p in expected.index]
+        assert list(got.n_rows) == list(expected.values)
+        assert list(pd.to_datetime(got.chunk_start_date)) == [p.start_time for p in expected.index]
+        assert list(pd.to_datetime(got.chunk_end_date)) == [p.end_time.floor("us") for p in expected.index]
