@@ -214,9 +214,69 @@ def cmd_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- driftline fit ------------------------------------------------------------------------------------------------
+
+FIT_INPUTS = ["driftline__performance_specs", "driftline__performance_reference"]
+FIT_TABLE = "driftline__cbpe_fit"
+FIT_TYPES = {"monitor": "text", "fit_fingerprint": "text", "item": "text", "class_label": "text", "needs_calibration": "bool",
+             "knot_index": "int", "x": "float", "y": "float", "metric": "text", "se_scale": "float", "se_power": "float"}
+
+
+def _add_fit(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("fit", help="fit CBPE on the reference and write the fitted state (for engines without dbt Python models)",
+                       description="Builds the two small models the fit reads (dbt run), fits the calibration maps and "
+                                   "sampling-error components of every monitor with performance metrics, and writes them to "
+                                   f"{FIT_TABLE} in the same schema. Run it once per reference or configuration change; "
+                                   "schedule only `dbt build`.")
+    p.add_argument("--project-dir", type=Path, default=Path("."), help="the dbt project (default: .)")
+    p.add_argument("--profiles-dir", type=Path, default=None,
+                   help="folder holding profiles.yml (default: $DBT_PROFILES_DIR, the project dir if it has one, ~/.dbt)")
+    p.add_argument("--target", default=None, help="profile target (default: the profile's own)")
+    p.add_argument("--vars", default=None, help="dbt --vars, if the monitors are passed that way")
+    p.add_argument("--seed", type=int, default=0, help="seed of the average_precision bootstrap (default 0)")
+    p.set_defaults(func=cmd_fit)
+
+
+def _model_schema(project_dir: Path, name: str) -> str:
+    import json
+
+    manifest = project_dir / "target" / "manifest.json"
+    nodes = json.loads(manifest.read_text())["nodes"]
+    for node in nodes.values():
+        if node.get("resource_type") == "model" and node.get("name") == name:
+            return node["schema"]
+    raise CliError(f"model {name} is not in {manifest}: is driftline installed (dbt deps)?")
+
+
+def cmd_fit(args: argparse.Namespace) -> int:
+    from .fitting.state import fit_all
+    from .warehouse import Warehouse
+
+    project_dir = args.project_dir.resolve()
+    profiles_dir = (args.profiles_dir or default_profiles_dir(project_dir)).resolve()
+    output = read_target(project_dir, profiles_dir, args.target)
+    dbt_args = ["run", "--select", *FIT_INPUTS] + (["--target", args.target] if args.target else []) + (["--vars", args.vars] if args.vars else [])
+    code = run_dbt(*dbt_args, project_dir=project_dir, profiles_dir=profiles_dir)
+    if code != 0:
+        return code
+    schema = _model_schema(project_dir, FIT_INPUTS[0])
+    warehouse = Warehouse(output, project_dir)
+    try:
+        specs, rows = (warehouse.read(schema, name) for name in FIT_INPUTS)
+        try:
+            state = fit_all(specs, rows, seed=args.seed)
+        except ValueError as exc:
+            raise CliError(str(exc)) from exc
+        warehouse.write(schema, FIT_TABLE, state[list(FIT_TYPES)], FIT_TYPES)
+    finally:
+        warehouse.close()
+    print(f"driftline fit: {len(specs)} monitor(s) fitted, {len(state)} rows written to {schema}.{FIT_TABLE}")
+    return 0
+
+
 # -- entry point -------------------------------------------------------------------------------------------------
 
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_demo, _add_summary]
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_demo, _add_summary, _add_fit]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -66,3 +66,10 @@
 {#- The time a summary row was computed (a plain timestamp, the warehouse's clock). -#}
 {% macro driftline_now() %}{{ return(adapter.dispatch('driftline_now', 'driftline')()) }}{% endmacro %}
 {% macro default__driftline_now() %}cast(current_timestamp as timestamp){% endmacro %}
+
+
+{#- numpy.round(x, digits): scale, round half to even, scale back. PostgreSQL's round(double precision)
+    already rounds half to even; DuckDB's round() rounds half away from zero, so it uses round_even. -#}
+{% macro driftline_round_half_even(expr, digits) %}{{ return(adapter.dispatch('driftline_round_half_even', 'driftline')(expr, digits)) }}{% endmacro %}
+{% macro default__driftline_round_half_even(expr, digits) %}(round(cast(({{ expr }}) * 1e{{ digits }} as double precision)) / 1e{{ digits }}){% endmacro %}
+{% macro duckdb__driftline_round_half_even(expr, digits) %}(round_even(cast(({{ expr }}) * 1e{{ digits }} as double), 0) / 1e{{ digits }}){% endmacro %}

@@ -1,6 +1,7 @@
 {#- The registry of every method and metric: one place that says which column types it applies to,
     its default threshold, the limits a threshold is clamped to, and how a value becomes an alert.
-    Defaults and limits follow NannyML 0.13.1 (algorithms.md §2.3).
+    Defaults and limits follow NannyML 0.13.1 (algorithms.md §2.3). The confusion matrix's upper limit
+    becomes 1 when the monitor normalises it.
 
     threshold: {type: standard_deviation, lower: <multiplier or none>, upper: <multiplier or none>}
                {type: constant, lower: <value or none>, upper: <value or none>}
@@ -29,6 +30,15 @@
     'sum':                {'family': 'summary_stats', 'column_types': ['continuous'], 'threshold': sd3, 'lower_limit': none, 'upper_limit': none, 'clamp': 'none', 'alert': 'not_inside'},
     'std':                {'family': 'summary_stats', 'column_types': ['continuous'], 'threshold': sd3, 'lower_limit': 0, 'upper_limit': none, 'clamp': 'none', 'alert': 'not_inside'},
     'count':              {'family': 'summary_stats', 'column_types': ['rows'], 'threshold': sd3, 'lower_limit': 0, 'upper_limit': none, 'clamp': 'none', 'alert': 'not_inside'},
+    'roc_auc':            {'family': 'performance', 'column_types': [], 'threshold': sd3, 'lower_limit': 0, 'upper_limit': 1, 'clamp': 'limit', 'alert': 'outside'},
+    'f1':                 {'family': 'performance', 'column_types': [], 'threshold': sd3, 'lower_limit': 0, 'upper_limit': 1, 'clamp': 'limit', 'alert': 'outside'},
+    'precision':          {'family': 'performance', 'column_types': [], 'threshold': sd3, 'lower_limit': 0, 'upper_limit': 1, 'clamp': 'limit', 'alert': 'outside'},
+    'recall':             {'family': 'performance', 'column_types': [], 'threshold': sd3, 'lower_limit': 0, 'upper_limit': 1, 'clamp': 'limit', 'alert': 'outside'},
+    'specificity':        {'family': 'performance', 'column_types': [], 'threshold': sd3, 'lower_limit': 0, 'upper_limit': 1, 'clamp': 'limit', 'alert': 'outside'},
+    'accuracy':           {'family': 'performance', 'column_types': [], 'threshold': sd3, 'lower_limit': 0, 'upper_limit': 1, 'clamp': 'limit', 'alert': 'outside'},
+    'average_precision':  {'family': 'performance', 'column_types': [], 'threshold': sd3, 'lower_limit': 0, 'upper_limit': 1, 'clamp': 'limit', 'alert': 'outside'},
+    'confusion_matrix':   {'family': 'performance', 'column_types': [], 'threshold': sd3, 'lower_limit': 0, 'upper_limit': none, 'clamp': 'limit', 'alert': 'outside'},
+    'business_value':     {'family': 'performance', 'column_types': [], 'threshold': sd3, 'lower_limit': none, 'upper_limit': none, 'clamp': 'limit', 'alert': 'outside'},
   }) }}
 {% endmacro %}
 

@@ -67,7 +67,7 @@
       'continuous': continuous,
       'categorical': categorical,
       'features': continuous + categorical,
-      'problem_type': m.get('problem_type', 'classification_binary'),
+      'problem_type': driftline_normalize_problem_type(name, m.get('problem_type', 'classification_binary')),
       'chunking': driftline_normalize_chunking(name, m.get('chunking'), timestamp),
       'univariate': driftline_normalize_univariate(name, m.get('univariate')),
       'data_quality': m.get('data_quality', true),
@@ -75,6 +75,7 @@
       'thresholds': driftline_normalize_thresholds(name, m.get('thresholds')),
   } -%}
   {%- do monitor.update(driftline_normalize_relations(name, m, timestamp)) -%}
+  {%- do monitor.update({'performance': driftline_normalize_performance(name, m, monitor.problem_type)}) -%}
   {%- set fingerprint_source = {
       'version': 1, 'timestamp': timestamp, 'id': id, 'continuous': continuous, 'categorical': categorical,
       'chunking': monitor.chunking, 'univariate': monitor.univariate, 'reference': monitor.reference_sql ~ monitor.reference_filter,
@@ -247,4 +248,94 @@
     {%- endif -%}
   {%- endif -%}
   {{ return(none) }}
+{% endmacro %}
+
+
+{% macro driftline_normalize_problem_type(monitor_name, problem_type) %}
+  {%- set allowed = ['classification_binary', 'classification_multiclass', 'regression'] -%}
+  {%- if problem_type not in allowed -%}
+    {{ driftline_config_error(monitor_name, 'problem_type', "'" ~ problem_type ~ "' is not a problem type.", "use one of " ~ (allowed | join(', ')) ~ ".") }}
+  {%- endif -%}
+  {{ return(problem_type) }}
+{% endmacro %}
+
+
+{% macro driftline_normalize_performance(monitor_name, m, problem_type) %}
+  {#- Performance monitoring (realized metrics and CBPE) is on when `performance.metrics` is given.
+      Classification needs y_pred_proba (a column; multiclass: {class label: column}) and y_pred; the
+      targets come from y_true in the monitored rows or from `targets: {model|source|relation, id, y_true}`. -#}
+  {%- set perf = m.get('performance') -%}
+  {%- if not perf -%}{{ return(none) }}{%- endif -%}
+  {%- if perf is not mapping or not perf.get('metrics') -%}
+    {{ driftline_config_error(monitor_name, 'performance', "needs a `metrics` list.", "write `performance: {metrics: [roc_auc, f1]}`.") }}
+  {%- endif -%}
+  {%- for key in perf -%}
+    {%- if key not in ['metrics', 'business_value_matrix', 'normalize_confusion_matrix', 'normalize_business_value'] -%}
+      {{ driftline_config_error(monitor_name, 'performance.' ~ key, "unknown key.", "use metrics, business_value_matrix, normalize_confusion_matrix or normalize_business_value.") }}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- set classification = ['roc_auc', 'f1', 'precision', 'recall', 'specificity', 'accuracy', 'average_precision', 'confusion_matrix', 'business_value'] -%}
+  {%- if problem_type == 'regression' -%}
+    {{ driftline_config_error(monitor_name, 'problem_type', "regression performance (DLE) is not available yet.", "remove `performance` from this monitor for now; drift, data quality and summary statistics work.") }}
+  {%- endif -%}
+  {%- for metric in perf['metrics'] -%}
+    {%- if metric not in classification -%}
+      {{ driftline_config_error(monitor_name, 'performance.metrics', "'" ~ metric ~ "' is not a classification metric.", "use any of " ~ (classification | join(', ')) ~ ".") }}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- set bv = perf.get('business_value_matrix') -%}
+  {%- if 'business_value' in perf['metrics'] and not bv -%}
+    {{ driftline_config_error(monitor_name, 'performance.business_value_matrix', "business_value needs a value matrix.", "write `business_value_matrix: [[tn_value, fp_value], [fn_value, tp_value]]` (rows: true class, columns: predicted class).") }}
+  {%- endif -%}
+  {%- if perf.get('normalize_confusion_matrix') not in [none, 'all', 'true', 'pred'] -%}
+    {{ driftline_config_error(monitor_name, 'performance.normalize_confusion_matrix', "'" ~ perf.get('normalize_confusion_matrix') ~ "' is not allowed.", "use all, true, pred or leave it out (counts).") }}
+  {%- endif -%}
+  {%- if perf.get('normalize_business_value') not in [none, 'per_prediction'] -%}
+    {{ driftline_config_error(monitor_name, 'performance.normalize_business_value', "'" ~ perf.get('normalize_business_value') ~ "' is not allowed.", "use per_prediction or leave it out (total value).") }}
+  {%- endif -%}
+  {%- set proba = m.get('y_pred_proba') -%}
+  {%- if problem_type == 'classification_binary' and (not proba or proba is mapping) -%}
+    {{ driftline_config_error(monitor_name, 'y_pred_proba', "a binary classifier needs the column of its positive-class probability.", "write `y_pred_proba: <column>`.") }}
+  {%- endif -%}
+  {%- if problem_type == 'classification_multiclass' and (proba is not mapping or proba | length < 2) -%}
+    {{ driftline_config_error(monitor_name, 'y_pred_proba', "a multiclass classifier needs one probability column per class.", "write `y_pred_proba: {class_a: proba_a_column, class_b: proba_b_column, ...}`.") }}
+  {%- endif -%}
+  {%- if not m.get('y_pred') -%}
+    {{ driftline_config_error(monitor_name, 'y_pred', "classification performance needs the predicted label column.", "write `y_pred: <column>`.") }}
+  {%- endif -%}
+  {%- set classes = [] -%}
+  {%- if proba is mapping -%}
+    {%- for label in proba.keys() | map('string') | sort -%}{%- do classes.append(label) -%}{%- endfor -%}
+    {%- set proba_columns = {} -%}
+    {%- for label, column in proba.items() -%}{%- do proba_columns.update({label | string: column}) -%}{%- endfor -%}
+  {%- else -%}
+    {%- do classes.append('1') -%}
+    {%- set proba_columns = {'1': proba} -%}
+  {%- endif -%}
+  {%- set targets = m.get('targets') -%}
+  {%- set targets_sql = none -%}
+  {%- if targets -%}
+    {%- if targets is not mapping or not targets.get('y_true') or not targets.get('id') -%}
+      {{ driftline_config_error(monitor_name, 'targets', "late targets need a relation, the id to join on and the y_true column.", "write `targets: {model: <targets model>, id: <id column>, y_true: <target column>}`.") }}
+    {%- endif -%}
+    {%- if not m.get('id') -%}
+      {{ driftline_config_error(monitor_name, 'id', "late targets are joined on the monitor's id.", "set `id: <column>` on the monitor.") }}
+    {%- endif -%}
+    {%- set targets_sql = driftline_relation_sql(monitor_name, 'targets', targets) -%}
+  {%- endif -%}
+  {%- if not targets and not m.get('y_true') -%}
+    {{ driftline_config_error(monitor_name, 'y_true', "performance needs targets: the reference period must have them.", "write `y_true: <column>` (targets in the monitored rows) or `targets: {model: ..., id: ..., y_true: ...}`.") }}
+  {%- endif -%}
+  {{ return({
+      'metrics': perf['metrics'],
+      'business_value_matrix': bv,
+      'normalize_confusion_matrix': perf.get('normalize_confusion_matrix'),
+      'normalize_business_value': perf.get('normalize_business_value'),
+      'classes': classes,
+      'proba_columns': proba_columns,
+      'y_pred': m.get('y_pred'),
+      'y_true': (targets or {}).get('y_true') or m.get('y_true'),
+      'targets_sql': targets_sql,
+      'targets_id': (targets or {}).get('id'),
+  }) }}
 {% endmacro %}

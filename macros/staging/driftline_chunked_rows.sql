@@ -89,7 +89,38 @@
 {%- endmacro %}
 
 
-{% macro driftline_chunked_rows(monitor, periods=['reference', 'analysis'], with_features=true) %}
+{% macro driftline_performance_period_rows(monitor, period) %}
+  {#- The rows of one period with what performance needs: y_true (NULL until a late target arrives),
+      y_pred and one probability column per class (p0, p1, ... in sorted class order). Binary labels are
+      numbers; multiclass labels are text. -#}
+  {%- set perf = monitor.performance -%}
+  {%- set relation = monitor.reference_sql if period == 'reference' else monitor.analysis_sql -%}
+  {%- set row_filter = monitor.reference_filter if period == 'reference' else monitor.analysis_filter -%}
+  {%- set label_type = driftline_double() if monitor.problem_type == 'classification_binary' else driftline_text() -%}
+  select
+    '{{ period }}' as period,
+    {% if monitor.timestamp -%} cast(r.{{ adapter.quote(monitor.timestamp) }} as timestamp) {%- else -%} cast(null as timestamp) {%- endif %} as row_ts,
+    {% if monitor.id -%} r.{{ adapter.quote(monitor.id) }} {%- else -%} cast(null as integer) {%- endif %} as row_id,
+    {% if perf.targets_sql is not none -%}
+    cast(t.{{ adapter.quote(perf.y_true) }} as {{ label_type }}) as y_true,
+    {%- else -%}
+    cast(r.{{ adapter.quote(perf.y_true) }} as {{ label_type }}) as y_true,
+    {%- endif %}
+    cast(r.{{ adapter.quote(perf.y_pred) }} as {{ label_type }}) as y_pred
+    {%- for label in perf.classes %},
+    {{ driftline_clean_number('r.' ~ adapter.quote(perf.proba_columns[label])) }} as p{{ loop.index0 }}
+    {%- endfor %}
+  from (select * from {{ relation }} where {{ row_filter }}) as r
+  {%- if perf.targets_sql is not none %}
+  left join {{ perf.targets_sql }} as t on t.{{ adapter.quote(perf.targets_id) }} = r.{{ adapter.quote(monitor.id) }}
+  {%- endif %}
+  {%- if monitor.timestamp %}
+  where r.{{ adapter.quote(monitor.timestamp) }} is not null
+  {%- endif %}
+{% endmacro %}
+
+
+{% macro driftline_chunked_rows(monitor, periods=['reference', 'analysis'], with_features=true, rows='features') %}
   {#- One row per monitored row: period, row_pos, chunk_index, row_ts and the aliased feature columns. -#}
   select positioned.*, {{ driftline_chunk_index_expr(monitor.chunking) }} as chunk_index
   from (
@@ -99,7 +130,11 @@
            count(*) over (partition by period) as period_rows
     from (
       {%- for period in periods %}
+      {%- if rows == 'performance' %}
+      {{ driftline_performance_period_rows(monitor, period) }}
+      {%- else %}
       {{ driftline_period_rows(monitor, period, with_features) }}
+      {%- endif %}
       {% if not loop.last %}union all{% endif %}
       {%- endfor %}
     ) as unioned

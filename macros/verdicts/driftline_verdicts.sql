@@ -14,10 +14,12 @@
   {%- for m in monitors -%}
     {%- for method, spec in driftline_methods().items() if spec.family == family -%}
       {%- set t = driftline_threshold_spec(m, method) -%}
+      {%- set upper_limit = spec.upper_limit -%}
+      {%- if method == 'confusion_matrix' and m.performance and m.performance.normalize_confusion_matrix -%}{%- set upper_limit = 1 -%}{%- endif -%}
       {%- do rows.append("select " ~ driftline_literal(m.name) ~ " as monitor, " ~ driftline_literal(method) ~ " as method, "
           ~ driftline_literal(t.type) ~ " as threshold_type, "
           ~ driftline_number_literal(t.get('lower')) ~ " as lower_param, " ~ driftline_number_literal(t.get('upper')) ~ " as upper_param, "
-          ~ driftline_number_literal(spec.lower_limit) ~ " as lower_limit, " ~ driftline_number_literal(spec.upper_limit) ~ " as upper_limit, "
+          ~ driftline_number_literal(spec.lower_limit) ~ " as lower_limit, " ~ driftline_number_literal(upper_limit) ~ " as upper_limit, "
           ~ driftline_literal(spec.clamp) ~ " as clamp, " ~ driftline_literal(spec.alert) ~ " as alert_rule") -%}
     {%- endfor -%}
   {%- endfor -%}
@@ -36,8 +38,10 @@
 {%- endmacro %}
 
 
-{% macro driftline_with_verdicts(results_sql, monitors, family, keys, has_p_value=false) %}
-  {#- Adds lower_threshold, upper_threshold and alert to every row of results_sql. -#}
+{% macro driftline_with_verdicts(results_sql, monitors, family, keys, has_p_value=false, reference_where="period = 'reference'") %}
+  {#- Adds lower_threshold, upper_threshold and alert to every row of results_sql. The thresholds are
+      learned from the rows matching reference_where (performance: the realized metric on the
+      reference chunks, applied to estimated and realized rows alike). -#}
   with results as (
     {{ results_sql }}
   ),
@@ -48,7 +52,7 @@
     select monitor, method{% for k in keys %}, {{ k }}{% endfor %},
            avg(value) as center, stddev_pop(value) as spread
     from results
-    where period = 'reference'
+    where {{ reference_where }}
     group by monitor, method{% for k in keys %}, {{ k }}{% endfor %}
   ),
   raw_thresholds as (

@@ -15,6 +15,8 @@ from .warehouse import PG
 REPO = Path(__file__).resolve().parents[2]
 PROJECT = REPO / "tests" / "project"
 DBT = str(Path(sys.executable).with_name("dbt"))
+DRIFTLINE = str(Path(sys.executable).with_name("driftline"))
+PYTHON_MODEL_ADAPTERS = {"duckdb"}
 
 
 class DbtError(AssertionError):
@@ -53,4 +55,16 @@ class DbtProject:
         return done
 
     def build(self, monitors: list, *extra: str) -> subprocess.CompletedProcess:
+        if self.adapter not in PYTHON_MODEL_ADAPTERS and any(m.get("performance") for m in monitors):
+            self.fit(monitors)
         return self.run("build", *extra, monitors=monitors)
+
+    def fit(self, monitors: list, expect_fail: bool = False) -> subprocess.CompletedProcess:
+        """`driftline fit`: the CBPE fitted state for adapters without dbt Python models."""
+        cmd = [DRIFTLINE, "fit", "--project-dir", str(self.dir), "--profiles-dir", str(self.dir), "--vars", json.dumps({"monitors": monitors})]
+        done = subprocess.run(cmd, cwd=self.dir, capture_output=True, text=True,
+                              env=dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false", DO_NOT_TRACK="1"))
+        if (done.returncode != 0) != expect_fail:
+            tail = "\n".join((done.stdout + done.stderr).splitlines()[-40:])
+            raise DbtError(f"driftline fit {'failed' if done.returncode else 'succeeded'} unexpectedly:\n{tail}")
+        return done

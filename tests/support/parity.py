@@ -50,14 +50,25 @@ def monitors_for(name: str, data_schema: str) -> list[dict]:
         "univariate": {"continuous_methods": s["univariate_methods"]["continuous"],
                        "categorical_methods": s["univariate_methods"]["categorical"]},
     }
+    if s.get("cbpe_metrics"):
+        base.update(y_pred_proba=s["y_pred_proba"], y_pred=s["y_pred"], y_true=s["y_true"],
+                    performance={"metrics": s["cbpe_metrics"], "business_value_matrix": s.get("business_value_matrix"),
+                                 "normalize_confusion_matrix": s.get("normalize_confusion_matrix")})
     monitors = [dict(base, name=name)]
     for run, chunking in s.get("extra_chunker_runs", {}).items():
         header = pd.read_csv(PARITY / name / f"{run}__univariate_drift.csv", nrows=0).columns
         methods = {kind: [m for m in s["univariate_methods"][kind] if any(c.endswith(f"_{m}_value") for c in header)]
                    for kind in ("continuous", "categorical")}
         chunking = {"period": chunking["period"]} if "period" in chunking else chunking
-        monitors.append(dict(base, name=f"{name}__{run}", chunking=chunking,
-                             univariate={"continuous_methods": methods["continuous"], "categorical_methods": methods["categorical"]}))
+        extra = dict(base, name=f"{name}__{run}", chunking=chunking,
+                     univariate={"continuous_methods": methods["continuous"], "categorical_methods": methods["categorical"]})
+        cbpe_file = PARITY / name / f"{run}__cbpe.csv"
+        if "performance" in base and cbpe_file.exists():
+            header = pd.read_csv(cbpe_file, nrows=0).columns
+            metrics = [m for m in s["cbpe_metrics"] if any(c.startswith(m + "_") for c in header)
+                       or (m == "confusion_matrix" and any(c.startswith("true_positive_") for c in header))]
+            extra["performance"] = dict(base["performance"], metrics=metrics)
+        monitors.append(extra)
     return monitors
 
 
@@ -75,3 +86,26 @@ def parity_cases() -> list[tuple[str, str, str, str]]:
         for run in spec(name).get("extra_chunker_runs", {}):
             cases.append((name, f"{name}__{run}", f"{run}__univariate_drift", "driftline_univariate_drift"))
     return cases
+
+
+def performance_cases() -> list[tuple[str, str, str]]:
+    """(dataset, monitor, NannyML file stem) for the CBPE and realized-performance files."""
+    cases = []
+    for name in DATASETS:
+        for stem in ("cbpe", "realized"):
+            if (PARITY / name / f"{stem}.csv").exists():
+                cases.append((name, name, stem))
+        for run in spec(name).get("extra_chunker_runs", {}):
+            if (PARITY / name / f"{run}__cbpe.csv").exists():
+                cases.append((name, f"{name}__{run}", f"{run}__cbpe"))
+    return cases
+
+
+def oracle_subset(dataset: str, stem: str, keep, folder: Path) -> str:
+    """A copy of a NannyML result file with only the metric columns keep(column) accepts, for comparisons
+    that need a different tolerance per metric (the bootstrap sampling error of average_precision)."""
+    flat = pd.read_csv(PARITY / dataset / f"{stem}.csv")
+    columns = [c for c in flat.columns if c.startswith("chunk_") or keep(c)]
+    folder.mkdir(parents=True, exist_ok=True)
+    flat[columns].to_csv(folder / f"{stem}.csv", index=False)
+    return str(folder)

@@ -1,0 +1,72 @@
+"""Fitted state for CBPE, for every monitor at once: the one entry point shared by the dbt Python model
+(DuckDB) and the `driftline fit` command (PostgreSQL and other engines without dbt Python models).
+
+Inputs are the two tables dbt builds: driftline__performance_specs (one row per monitor: spec_json,
+fit_fingerprint) and driftline__performance_reference (reference rows in the monitor's order, one row per
+class). Output: one long frame, the fitted-state table driftline__cbpe_fit.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+
+STATE_COLUMNS = ["monitor", "fit_fingerprint", "item", "class_label", "needs_calibration", "knot_index", "x", "y",
+                 "metric", "se_scale", "se_power"]
+
+
+def empty_state() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype="object") for c in STATE_COLUMNS})
+    for c in ("x", "y", "se_scale", "se_power"):
+        frame[c] = frame[c].astype("float64")
+    frame["knot_index"] = frame["knot_index"].astype("Int64")
+    frame["needs_calibration"] = frame["needs_calibration"].astype("boolean")
+    return frame
+
+
+def reference_frame(rows: pd.DataFrame, spec: dict) -> tuple[pd.DataFrame, object]:
+    """Wide reference frame (row order kept) and the y_pred_proba argument fit_cbpe expects."""
+    rows = rows.sort_values(["row_pos", "class_label"])
+    wide = rows.pivot(index="row_pos", columns="class_label", values="proba").sort_index()
+    first = rows.drop_duplicates("row_pos").set_index("row_pos").sort_index()
+    frame = pd.DataFrame(index=wide.index)
+    if spec["problem_type"] == "classification_binary":
+        frame["y_true"] = pd.to_numeric(first["y_true"], errors="coerce")
+        frame["y_pred"] = pd.to_numeric(first["y_pred"], errors="coerce")
+        frame["proba_1"] = wide["1"].astype(float)
+        proba = "proba_1"
+    else:
+        frame["y_true"] = first["y_true"].astype(object)
+        frame["y_pred"] = first["y_pred"].astype(object)
+        proba = {}
+        for label in spec["classes"]:
+            frame[f"proba_{label}"] = wide[label].astype(float)
+            proba[label] = f"proba_{label}"
+    return frame.reset_index(drop=True), proba
+
+
+def fit_all(specs: pd.DataFrame, rows: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+    from .cbpe import fit_cbpe
+
+    parts = [empty_state()]
+    for spec_row in specs.itertuples():
+        spec = json.loads(spec_row.spec_json)
+        frame, proba = reference_frame(rows[rows.monitor == spec_row.monitor], spec)
+        try:
+            state = fit_cbpe(frame, problem_type=spec["problem_type"], y_true="y_true", y_pred="y_pred", y_pred_proba=proba,
+                             metrics=spec["metrics"], business_value_matrix=spec.get("business_value_matrix"),
+                             normalize_confusion_matrix=spec.get("normalize_confusion_matrix"),
+                             normalize_business_value=spec.get("normalize_business_value"), seed=seed)
+        except ValueError as exc:
+            raise ValueError(f"driftline: monitor '{spec_row.monitor}': {exc}") from exc
+        state.insert(0, "fit_fingerprint", spec_row.fit_fingerprint)
+        state.insert(0, "monitor", spec_row.monitor)
+        parts.append(state[STATE_COLUMNS])
+    out = pd.concat(parts, ignore_index=True)
+    out["knot_index"] = pd.array(out["knot_index"], dtype="Int64")
+    for c in ("x", "y", "se_scale", "se_power"):
+        out[c] = out[c].astype("float64")
+    for c in ("monitor", "fit_fingerprint", "item", "class_label", "metric"):
+        out[c] = out[c].astype(object).where(out[c].notna(), None)
+    return out

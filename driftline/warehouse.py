@@ -1,0 +1,93 @@
+"""Connections for the driftline commands that work outside `dbt build`: open the warehouse a dbt target
+points at, read a table into pandas, and write a (small) pandas frame as a table."""
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+_PG_TYPES = {"bool": "boolean", "int": "bigint", "float": "double precision", "text": "text"}
+
+
+class WarehouseError(RuntimeError):
+    pass
+
+
+class Warehouse:
+    def __init__(self, output: dict[str, Any], project_dir: Path, read_only: bool = False):
+        self.kind = output.get("type")
+        if self.kind == "duckdb":
+            import duckdb
+
+            raw = str(output.get("path") or "")
+            path = Path(raw).expanduser()
+            if not path.is_absolute():
+                path = path if path.exists() else project_dir / path
+            self.conn = duckdb.connect(str(path), read_only=read_only)
+        elif self.kind == "postgres":
+            try:
+                import psycopg2
+            except ImportError as exc:
+                raise WarehouseError("psycopg2 is not installed (pip install 'driftline[postgres]')") from exc
+            params = {"host": output.get("host", "localhost"), "port": int(output.get("port", 5432)),
+                      "user": output.get("user"), "dbname": output.get("dbname") or output.get("database")}
+            password = output.get("password", output.get("pass"))
+            if password:
+                params["password"] = str(password)
+            self.conn = psycopg2.connect(**params)
+            self.conn.autocommit = True
+        else:
+            raise WarehouseError(f"driftline commands support duckdb and postgres targets, not '{self.kind}'")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @staticmethod
+    def ident(name: str) -> str:
+        return '"' + str(name).replace('"', '""') + '"'
+
+    def read(self, schema: str, table: str) -> pd.DataFrame:
+        sql = f"select * from {self.ident(schema)}.{self.ident(table)}"
+        if self.kind == "duckdb":
+            return self.conn.sql(sql).df()
+        with self.conn.cursor() as cur:
+            cur.execute(sql)
+            return pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
+
+    def write(self, schema: str, table: str, frame: pd.DataFrame, types: dict[str, str]) -> None:
+        """Replace schema.table with frame; types maps each column to bool/int/float/text."""
+        target = f"{self.ident(schema)}.{self.ident(table)}"
+        columns = ", ".join(f"{self.ident(c)} {_PG_TYPES[types[c]]}" for c in frame.columns)
+        if self.kind == "duckdb":
+            self.conn.execute(f"create schema if not exists {self.ident(schema)}")
+            self.conn.execute(f"create or replace table {target} ({columns})")
+            if len(frame):
+                self.conn.register("driftline_incoming", frame)
+                self.conn.execute(f"insert into {target} select * from driftline_incoming")
+                self.conn.unregister("driftline_incoming")
+            return
+        buffer = io.StringIO()
+        for row in frame.itertuples(index=False):
+            buffer.write(",".join(_csv_value(v) for v in row) + "\n")
+        buffer.seek(0)
+        with self.conn.cursor() as cur:
+            cur.execute(f"create schema if not exists {self.ident(schema)}")
+            cur.execute(f"drop table if exists {target}")
+            cur.execute(f"create table {target} ({columns})")
+            cur.copy_expert(f"copy {target} from stdin with (format csv)", buffer)
+
+
+def _csv_value(value: Any) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    text = str(value)
+    if any(ch in text for ch in ',"\n'):
+        return '"' + text.replace('"', '""') + '"'
+    return text

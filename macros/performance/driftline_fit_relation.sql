@@ -1,0 +1,31 @@
+{#- Where the CBPE fitted state lives. Adapters with dbt Python models build it in this run
+    (python_models/driftline__cbpe_fit.py); on the others `driftline fit` writes the same table into the
+    package's schema. A build that needs it and cannot find it, or finds a fit made for another
+    configuration or reference, fails with the command to run. -#}
+
+{% macro driftline_python_adapters() %}{{ return(['duckdb']) }}{% endmacro %}
+
+
+{% macro driftline_cbpe_fit_relation() %}
+  {%- if target.type in driftline_python_adapters() -%}
+    {{ return(ref('driftline__cbpe_fit')) }}
+  {%- else -%}
+    {{ return(api.Relation.create(database=this.database, schema=this.schema, identifier='driftline__cbpe_fit')) }}
+  {%- endif -%}
+{% endmacro %}
+
+
+{% macro driftline_check_cbpe_fit(monitors, fit_relation) %}
+  {%- if not execute or target.type in driftline_python_adapters() -%}{{ return('') }}{%- endif -%}
+  {%- set command = "driftline fit --project-dir <your dbt project> --profiles-dir <your profiles dir> --target " ~ target.name -%}
+  {%- if adapter.get_relation(database=fit_relation.database, schema=fit_relation.schema, identifier=fit_relation.identifier) is none -%}
+    {{ exceptions.raise_compiler_error("driftline: monitor '" ~ monitors[0].name ~ "' estimates performance (CBPE), but the fitted state "
+        ~ fit_relation ~ " does not exist. dbt has no Python models on " ~ target.type ~ ". Fix: run `" ~ command ~ "` once per reference change, then `dbt build`.") }}
+  {%- endif -%}
+  {%- set stale = run_query("select s.monitor from " ~ ref('driftline__performance_specs') ~ " as s where not exists (select 1 from "
+      ~ fit_relation ~ " as f where f.monitor = s.monitor and f.fit_fingerprint = s.fit_fingerprint)") -%}
+  {%- if stale.rows | length > 0 -%}
+    {{ exceptions.raise_compiler_error("driftline: monitor '" ~ stale.rows[0][0] ~ "': the CBPE fitted state in " ~ fit_relation
+        ~ " was made for another configuration or reference. Fix: run `" ~ command ~ "`, then `dbt build`.") }}
+  {%- endif -%}
+{% endmacro %}
