@@ -1,4 +1,5 @@
 {{ config(materialized='table') }}
+-- depends_on: {{ ref('driftline__performance_specs') }}
 {#- Classification performance per chunk (algorithms.md §4, §6): kind = 'realized' from the targets that
     have arrived, kind = 'estimated' from CBPE (calibrated probabilities, no targets needed). Both carry the
     sampling error SE = se_scale * n^se_power (reference-side components from the fitted state, n = rows
