@@ -73,3 +73,9 @@
 {% macro driftline_round_half_even(expr, digits) %}{{ return(adapter.dispatch('driftline_round_half_even', 'driftline')(expr, digits)) }}{% endmacro %}
 {% macro default__driftline_round_half_even(expr, digits) %}(round(cast(({{ expr }}) * 1e{{ digits }} as double precision)) / 1e{{ digits }}){% endmacro %}
 {% macro duckdb__driftline_round_half_even(expr, digits) %}(round_even(cast(({{ expr }}) * 1e{{ digits }} as double), 0) / 1e{{ digits }}){% endmacro %}
+
+
+{#- A probability column: NaN, +-inf and values outside [0, 1] become NULL. -#}
+{% macro driftline_clean_probability(expr) -%}
+  case when {{ driftline_clean_number(expr) }} between 0 and 1 then {{ driftline_clean_number(expr) }} end
+{%- endmacro %}

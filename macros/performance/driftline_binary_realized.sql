@@ -60,7 +60,7 @@
   ap as (
     select period, chunk_index, max(n) as n,
       case when max(positives) > 0 then
-        sum(cast(positives_at as {{ driftline_double() }}) / positives * tp_at / predicted_at) end as value
+        sum(cast(positives_at as {{ driftline_double() }}) / nullif(positives, 0) * tp_at / predicted_at) end as value
     from score_cumulative group by period, chunk_index
   ),
   single_label as (
@@ -77,7 +77,7 @@
     {%- if 'recall' in metrics %}{%- do selects.append("select period, chunk_index, 'recall', 'recall', case when not one_label_somewhere then cast(tp as " ~ driftline_double() ~ ") / nullif(tp + fn, 0) end, n from single_label") %}{%- endif %}
     {%- if 'f1' in metrics %}{%- do selects.append("select period, chunk_index, 'f1', 'f1', case when not one_label_somewhere then 2.0 * tp / nullif(2 * tp + fp + fn, 0) end, n from single_label") %}{%- endif %}
     {%- if 'specificity' in metrics %}{%- do selects.append("select period, chunk_index, 'specificity', 'specificity', case when not one_label_overall then cast(tn as " ~ driftline_double() ~ ") / nullif(tn + fp, 0) end, n from single_label") %}{%- endif %}
-    {%- if 'accuracy' in metrics %}{%- do selects.append("select period, chunk_index, 'accuracy', 'accuracy', cast(correct as " ~ driftline_double() ~ ") / n, n from single_label") %}{%- endif %}
+    {%- if 'accuracy' in metrics %}{%- do selects.append("select period, chunk_index, 'accuracy', 'accuracy', cast(correct as " ~ driftline_double() ~ ") / nullif(n, 0), n from single_label") %}{%- endif %}
     {%- if 'confusion_matrix' in metrics %}
       {%- for cell, expr in driftline_binary_cells(norm, 'tp', 'fp', 'fn', 'tn', 'n').items() %}
         {%- do selects.append("select period, chunk_index, 'confusion_matrix', '" ~ cell ~ "', cast(" ~ expr ~ " as " ~ driftline_double() ~ "), n from single_label") %}

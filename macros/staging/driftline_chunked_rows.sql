@@ -92,7 +92,9 @@
 {% macro driftline_performance_period_rows(monitor, period) %}
   {#- The rows of one period with what performance needs: y_true (NULL until a late target arrives),
       y_pred and one probability column per class (p0, p1, ... in sorted class order). Binary labels are
-      numbers; multiclass labels are text. -#}
+      numbers; multiclass labels are text. A probability that is NULL, NaN, infinite or outside [0, 1]
+      becomes NULL: the row then takes no part in the metrics that need it (the warn-level test
+      driftline_invalid_predictions counts such rows). -#}
   {%- set perf = monitor.performance -%}
   {%- set relation = monitor.reference_sql if period == 'reference' else monitor.analysis_sql -%}
   {%- set row_filter = monitor.reference_filter if period == 'reference' else monitor.analysis_filter -%}
@@ -108,7 +110,7 @@
     {%- endif %}
     cast(r.{{ adapter.quote(perf.y_pred) }} as {{ label_type }}) as y_pred
     {%- for label in perf.classes %},
-    {{ driftline_clean_number('r.' ~ adapter.quote(perf.proba_columns[label])) }} as p{{ loop.index0 }}
+    {{ driftline_clean_probability('r.' ~ adapter.quote(perf.proba_columns[label])) }} as p{{ loop.index0 }}
     {%- endfor %}
   from (select * from {{ relation }} where {{ row_filter }}) as r
   {%- if perf.targets_sql is not none %}
