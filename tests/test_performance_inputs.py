@@ -186,3 +186,46 @@ def test_postgres_build_without_fit_names_the_command(built):
         assert "driftline fit" in done.stdout and "perf_never_fitted" in done.stdout
     finally:
         project.fit(built[4])  # restore the fitted state for the other tests
+
+
+def test_late_targets_recompute_only_their_chunks(adapter, workdir):
+    """Targets for analysis chunks 3-5 arrive after the first build: the next build recomputes only those
+    chunks' performance, and equals a full refresh."""
+    from conftest import make_warehouse
+
+    wh = make_warehouse(adapter, workdir)
+    data = frames()
+    schema = "dl_perf_inc_data"
+    wh.reset_schema(schema)
+    wh.load(schema, "predictions_reference", data["reference"])
+    wh.load(schema, "predictions", data["analysis_no_targets"])
+    wh.load(schema, "labels", data["targets"])
+    m = monitor("late", relation=None)
+    m.update(relation=f"{schema}.predictions", reference={"relation": f"{schema}.predictions_reference"})
+    m.pop("y_true")
+    m["targets"] = {"relation": f"{schema}.labels", "id": "id", "y_true": "label"}
+    for out in ("dl_perf_inc", "dl_perf_inc_full"):
+        wh.execute(f'drop schema if exists "{out}" cascade')
+    project = DbtProject(workdir, adapter, "dl_perf_inc", wh.duckdb_path)
+    project.build([m])
+    before = wh.table("dl_perf_inc", "driftline__chunk_performance")
+    arrived = data["analysis"].iloc[1500:][["id", "repaid"]].rename(columns={"repaid": "label"})
+    wh.load(schema, "labels_arrived", arrived)
+    wh.execute(f'insert into "{schema}"."labels" select * from "{schema}"."labels_arrived"')
+    project.build([m])
+    after = wh.table("dl_perf_inc", "driftline__chunk_performance")
+    stamp = lambda f: f.groupby(["period", "chunk_index"]).summarised_at.max()
+    b, a = stamp(before), stamp(after)
+    for chunk in range(6):
+        changed = a.loc[("analysis", chunk)] != b.loc[("analysis", chunk)]
+        assert changed == (chunk >= 3), chunk
+    assert (a.loc["reference"] == b.loc["reference"]).all()
+    full = DbtProject(workdir, adapter, "dl_perf_inc_full", wh.duckdb_path)
+    full.build([m], "--full-refresh")
+    keys = ["period", "chunk_index", "kind", "metric"]
+    inc = wh.table("dl_perf_inc", "driftline_performance").sort_values(keys).reset_index(drop=True)
+    ref = wh.table("dl_perf_inc_full", "driftline_performance").sort_values(keys).reset_index(drop=True)
+    assert len(inc) == len(ref) > 0
+    for col in ("value", "sampling_error", "lower_threshold", "upper_threshold", "realized_value", "targets_missing_rate"):
+        assert np.allclose(inc[col].astype(float), ref[col].astype(float), rtol=1e-12, atol=1e-12, equal_nan=True), col
+    assert inc.alert.astype(str).tolist() == ref.alert.astype(str).tolist()

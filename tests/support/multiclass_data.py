@@ -8,8 +8,9 @@ reference: 6,000 rows, analysis: 6,000 rows, chunks of 1,000 (6 + 6). Columns:
   y_pred                 the class with the highest probability (first one on ties)
   y_true                 drawn from the true class probabilities
 
-The model is over-confident (its logits are the true ones times 1.8), so CBPE's calibration check finds that
-at least one class needs isotonic calibration. In the second half of the analysis the features shift towards
+The model is over-confident (its logits are the true ones times 1.2). With seed 19, CBPE's calibration check
+(§4.2) finds that prepaid_card and upmarket_card need isotonic calibration and highstreet_card does not, so
+both paths of the calibration map are exercised. In the second half of the analysis the features shift towards
 the region where classes overlap and 15% of the labels are re-drawn at random: realized and estimated
 performance both drop there.
 
@@ -29,7 +30,7 @@ CHUNK = 1000
 EDGE_CHUNK = 500
 EDGE_ROWS = 3000
 FEATURES = ["income", "debt_ratio"]
-OVERCONFIDENCE = 1.8
+OVERCONFIDENCE = 1.2
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
@@ -82,7 +83,7 @@ def _stamp(frame: pd.DataFrame, first_id: int) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def frames(seed: int = 11) -> dict[str, pd.DataFrame]:
+def frames(seed: int = 19) -> dict[str, pd.DataFrame]:
     rng = np.random.default_rng(seed)
     reference = _stamp(_rows(rng, N_REF), 0)
     half = N_ANALYSIS // 2
