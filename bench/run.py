@@ -123,6 +123,15 @@ def write_project(analysis_rows: int, empty_monitors: bool) -> None:
             "continuous_methods": ["kolmogorov_smirnov", "jensen_shannon", "wasserstein", "hellinger"],
             "categorical_methods": ["chi2", "jensen_shannon", "l_infinity", "hellinger"],
         },
+        # realized performance and CBPE (fit on the reference by the dbt Python model, scored in SQL)
+        "y_pred_proba": "y_pred_proba",
+        "y_pred": "y_pred",
+        "y_true": "repaid",
+        "performance": {
+            "metrics": ["roc_auc", "f1", "precision", "recall", "specificity", "accuracy",
+                        "confusion_matrix", "business_value", "average_precision"],
+            "business_value_matrix": [[0, -200], [-100, 1000]],
+        },
     }]
     project = {
         "name": "driftline_bench",

@@ -50,6 +50,12 @@ CASES = {
     "unknown key": (with_changes(chunk_size=100), ["orders_model", "chunk_size", "unknown key", "Fix:"]),
     "no reference": (with_changes(reference=None), ["orders_model", "reference", "Fix:"]),
     "duplicate monitor": (None, ["orders_model", "declared twice", "Fix:"]),
+    "missing probability column": (with_changes(y_pred_proba="score", y_pred="cat_int", y_true="cat_int",
+                                                performance={"metrics": ["roc_auc"]}), ["orders_model", "y_pred_proba", "score", "does not exist", "Fix:"]),
+    "unknown metric": (with_changes(y_pred_proba="x_gap", y_pred="cat_int", y_true="cat_int",
+                                    performance={"metrics": ["roc_auc", "auroc"]}), ["orders_model", "performance.metrics", "auroc", "Fix:"]),
+    "business value without matrix": (with_changes(y_pred_proba="x_gap", y_pred="cat_int", y_true="cat_int",
+                                                   performance={"metrics": ["business_value"]}), ["orders_model", "business_value_matrix", "Fix:"]),
     "bad threshold": (with_changes(thresholds={"jensen_shannon": {"type": "percentile"}}), ["orders_model", "thresholds.jensen_shannon", "Fix:"]),
 }
 

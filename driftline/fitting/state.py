@@ -46,11 +46,18 @@ def reference_frame(rows: pd.DataFrame, spec: dict) -> tuple[pd.DataFrame, objec
     return frame.reset_index(drop=True), proba
 
 
-def fit_all(specs: pd.DataFrame, rows: pd.DataFrame, seed: int = 0) -> pd.DataFrame:
+def fit_all(specs: pd.DataFrame, rows: pd.DataFrame, seed: int = 0, previous: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Fit every monitor of specs. A monitor whose fit_fingerprint is already in `previous` (the fitted
+    state of an earlier run) keeps its rows: the fit runs once per configuration or reference change."""
     from .cbpe import fit_cbpe
 
     parts = [empty_state()]
     for spec_row in specs.itertuples():
+        if previous is not None and len(previous):
+            kept = previous[(previous.monitor == spec_row.monitor) & (previous.fit_fingerprint == spec_row.fit_fingerprint)]
+            if len(kept):
+                parts.append(kept[STATE_COLUMNS])
+                continue
         spec = json.loads(spec_row.spec_json)
         frame, proba = reference_frame(rows[rows.monitor == spec_row.monitor], spec)
         try:

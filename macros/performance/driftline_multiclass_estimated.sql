@@ -69,8 +69,8 @@
   ),
   mc_ordered as (
     select period, chunk_index, class_index,
-      row_number() over (partition by period, chunk_index, class_index order by p desc, row_pos desc) as k,
-      sum(pc) over (partition by period, chunk_index, class_index order by p desc, row_pos desc
+      row_number() over (partition by period, chunk_index, class_index order by p desc, row_pos asc) as k,
+      sum(pc) over (partition by period, chunk_index, class_index order by p desc, row_pos asc
                     rows between unbounded preceding and current row) as tps
     from mc_scores
   ),
@@ -110,10 +110,11 @@
     group by period, chunk_index
   ),
   {%- endif %}
-  results as (
+  results (period, chunk_index, method, metric, value, n) as (
+    {#- column names here: a select list need not alias them (the first metric varies) -#}
     {%- set selects = [] %}
     {%- set from_expected = " from mc_expected where n > 0" %}
-    {%- if 'roc_auc' in metrics %}{%- do selects.append("select period, chunk_index, 'roc_auc' as method, 'roc_auc' as metric, cast(roc_auc as " ~ d ~ ") as value, n from mc_ranking") %}{%- endif %}
+    {%- if 'roc_auc' in metrics %}{%- do selects.append("select period, chunk_index, 'roc_auc', 'roc_auc', cast(roc_auc as " ~ d ~ "), n from mc_ranking") %}{%- endif %}
     {%- if 'average_precision' in metrics %}{%- do selects.append("select period, chunk_index, 'average_precision', 'average_precision', average_precision, n from mc_ranking") %}{%- endif %}
     {%- set ratios = {
         'precision': ('tp{i}', 'tp{i} + fp{i}'),

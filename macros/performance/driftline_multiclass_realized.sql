@@ -153,9 +153,10 @@
     group by a.period, a.chunk_index
   ),
   {%- endif %}
-  results as (
+  results (period, chunk_index, method, metric, value, n) as (
+    {#- column names here: a select list need not alias them (the first metric varies) -#}
     {%- set selects = [] %}
-    {%- if 'roc_auc' in metrics %}{%- do selects.append("select period, chunk_index, 'roc_auc' as method, 'roc_auc' as metric, cast(value as " ~ d ~ ") as value, n from mc_auc") %}{%- endif %}
+    {%- if 'roc_auc' in metrics %}{%- do selects.append("select period, chunk_index, 'roc_auc', 'roc_auc', cast(value as " ~ d ~ "), n from mc_auc") %}{%- endif %}
     {%- if 'average_precision' in metrics %}{%- do selects.append("select period, chunk_index, 'average_precision', 'average_precision', value, n from mc_ap") %}{%- endif %}
     {%- for metric in ['precision', 'recall', 'f1', 'specificity'] if metric in metrics %}
       {%- do selects.append("select period, chunk_index, '" ~ metric ~ "', '" ~ metric ~ "', case when defined then " ~ metric ~ "_value end, n from mc_macro") %}

@@ -1,7 +1,7 @@
 {{ config(materialized='table') }}
 {#- The chunk catalogue: one row per monitor x period x chunk (algorithms.md §1). -#}
 {%- set monitors = driftline_monitors() -%}
-{%- if execute -%}{%- for m in monitors -%}{%- do driftline_validate_columns(m) -%}{%- endfor -%}{%- endif -%}
+{%- if execute -%}{%- for m in monitors -%}{%- do driftline_validate_columns(m) -%}{%- do driftline_validate_targets(m) -%}{%- endfor -%}{%- endif -%}
 
 {% for m in monitors %}
 {%- set period_chunks = m.chunking.kind == 'period' -%}
