@@ -36,7 +36,7 @@ FAMILIES = [
     Family("summary stats", "driftline_summary_stats", "statistic",
            "avg, median, std, sum and row count per chunk x feature"),
 ]
-TABLES = [CHUNKS] + [f.table for f in FAMILIES]
+TABLES = [CHUNKS] + [f.table for f in FAMILIES] + ["driftline_performance"]
 _CHUNKS_DESCRIPTION = "one row per chunk: period, chunk_index, chunk_key, dates, n_rows"
 
 TOP_FEATURES = 5
@@ -176,6 +176,8 @@ def summarize(conn: Any, schema: str, *, duckdb_path: str | None = None, postgre
                 f"in {len(alert_chunks)} of {len(ana)} chunks"
             )
 
+        out.extend(_performance_lines(db, monitor))
+
         drift = alerts.get("driftline_univariate_drift", {}).get(monitor, [])
         if drift:
             out.append("  top drifted features (univariate alerts in the analysis period):")
@@ -207,7 +209,8 @@ def summarize(conn: Any, schema: str, *, duckdb_path: str | None = None, postgre
 
     out.append("")
     out.append("Query these tables:")
-    described = [(CHUNKS, _CHUNKS_DESCRIPTION)] + [(f.table, f.description) for f in FAMILIES]
+    described = [(CHUNKS, _CHUNKS_DESCRIPTION)] + [(f.table, f.description) for f in FAMILIES] + [
+        (PERFORMANCE, "realized and estimated (CBPE) performance per chunk x metric, with bands and alert")]
     width = max(len(f"{schema}.{t}") for t, _ in described)
     for table, description in described:
         note = description if db.exists(table) else "(not built yet)"
@@ -229,3 +232,29 @@ def summarize(conn: Any, schema: str, *, duckdb_path: str | None = None, postgre
 def print_summary(conn: Any, schema: str, *, file: TextIO | None = None, **where: Any) -> None:
     """Print the summary of the driftline tables in ``schema`` (duckdb_path= or postgres= say where they live)."""
     print("\n".join(summarize(conn, schema, **where)), file=file or sys.stdout)
+
+
+PERFORMANCE = "driftline_performance"
+
+
+def _performance_lines(db: "_Reader", monitor: str) -> list[str]:
+    """Estimated vs realized for the monitor's headline metric (roc_auc if monitored), analysis chunks."""
+    if not db.exists(PERFORMANCE):
+        return []
+    t = db.qualified(PERFORMANCE)
+    metrics = [r[0] for r in db.rows(f"select distinct metric from {t} where monitor = {_literal(monitor)} and kind = 'estimated'")]
+    if not metrics:
+        return []
+    metric = "roc_auc" if "roc_auc" in metrics else sorted(metrics)[0]
+    rows = db.rows(
+        f"select chunk_key, value, realized_value, lower_threshold, alert from {t} "
+        f"where monitor = {_literal(monitor)} and kind = 'estimated' and metric = {_literal(metric)} and period = 'analysis' "
+        "order by chunk_index")
+    fmt = lambda v: "   -  " if v is None else f"{float(v):.3f}"
+    lines = [f"  estimated {metric} (CBPE) per analysis chunk, realized where targets exist:"]
+    for key, value, realized, lower, alert in rows:
+        flag = "  ALERT (below " + fmt(lower) + ")" if alert else ""
+        lines.append(f"    {str(key):<12} estimated {fmt(value)}  realized {fmt(realized)}{flag}")
+    n_alerts = len(db.rows(f"select 1 from {t} where monitor = {_literal(monitor)} and period = 'analysis' and alert"))
+    lines.append(f"  performance alerts in the analysis period: {n_alerts} (all metrics, estimated and realized)")
+    return lines

@@ -229,3 +229,23 @@ def test_late_targets_recompute_only_their_chunks(adapter, workdir):
     for col in ("value", "sampling_error", "lower_threshold", "upper_threshold", "realized_value", "targets_missing_rate"):
         assert np.allclose(inc[col].astype(float), ref[col].astype(float), rtol=1e-12, atol=1e-12, equal_nan=True), col
     assert inc.alert.astype(str).tolist() == ref.alert.astype(str).tolist()
+
+
+def test_duckdb_fit_runs_once_per_reference_change(built):
+    """The dbt Python model keeps the previous fitted state while configuration and reference are
+    unchanged (a marker written into the state survives a rebuild) and refits when they change."""
+    wh, project, monitors = built[0], built[1], built[4]
+    if project.adapter != "duckdb":
+        pytest.skip("PostgreSQL fits only when `driftline fit` is run")
+    fit = '"dl_perf"."driftline__cbpe_fit"'
+    original = wh.query(f"select se_scale from {fit} where monitor = 'perf_base' and metric = 'accuracy'").se_scale.iloc[0]
+    wh.execute(f"update {fit} set se_scale = 12345 where monitor = 'perf_base' and metric = 'accuracy'")
+    project.run("run", "--select", "driftline__performance_specs", "driftline__performance_reference", "driftline__cbpe_fit", monitors=monitors)
+    kept = wh.query(f"select se_scale from {fit} where monitor = 'perf_base' and metric = 'accuracy'").se_scale.iloc[0]
+    assert kept == 12345
+    changed = copy.deepcopy(monitors)
+    changed[0]["performance"]["metrics"] = METRICS[:-1]  # a configuration change: refit
+    project.run("run", "--select", "driftline__performance_specs", "driftline__performance_reference", "driftline__cbpe_fit", monitors=changed)
+    refit = wh.query(f"select se_scale from {fit} where monitor = 'perf_base' and metric = 'accuracy'").se_scale.iloc[0]
+    assert math.isclose(refit, original, rel_tol=1e-12)
+    project.run("run", "--select", "driftline__performance_specs", "driftline__performance_reference", "driftline__cbpe_fit", monitors=monitors)

@@ -322,25 +322,28 @@ def _multiclass(y_true, y_pred, proba: dict, classes: list, metrics, bv_matrix, 
             if n < 2:
                 rows.append(_row(metric, math.nan, power))
                 continue
-            index = {c: i for i, c in enumerate(classes)}
-            values = np.array([
-                bv[index[a], index[b]] if a in index and b in index else 0.0 for a, b in zip(y, yhat)
-            ])
+            i, j = _class_index(y, classes), _class_index(yhat, classes)
+            known = (i >= 0) & (j >= 0)
+            values = np.where(known, bv[np.maximum(i, 0), np.maximum(j, 0)], 0.0)  # unknown labels count 0
             rows.append(_row(metric, float(np.std(values, ddof=1)), power))  # std1, as pandas .std()
         else:
             raise ValueError(f"unknown metric {metric!r}; expected one of {', '.join(METRICS)}.")
     return rows
 
 
+def _class_index(values, classes) -> np.ndarray:
+    """Position of each value among ``classes`` (-1 when it is not one of them)."""
+    return pd.Index(list(classes), dtype=object).get_indexer(pd.Index(list(values), dtype=object))
+
+
 def _multiclass_confusion(y, yhat, classes, normalize) -> list[dict]:
     """Cell (i, j): q = cm_ij / D, sigma = sqrt(q(1-q)); D = N (None, 'all'), row total ('true'), column total ('pred').
     None -> sigma sqrt(n); 'all' -> sigma / sqrt(n); 'true' -> sigma / sqrt(n rowtot_i/N); 'pred' -> column total."""
-    index = {c: i for i, c in enumerate(classes)}
     k = len(classes)
+    i, j = _class_index(y, classes), _class_index(yhat, classes)
+    known = (i >= 0) & (j >= 0)
     cm = np.zeros((k, k))
-    for a, b in zip(y, yhat):
-        if a in index and b in index:
-            cm[index[a], index[b]] += 1
+    np.add.at(cm, (i[known], j[known]), 1)
     n = len(y)
     rows = []
     for i, a in enumerate(classes):

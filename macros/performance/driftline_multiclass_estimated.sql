@@ -69,8 +69,8 @@
   ),
   mc_ordered as (
     select period, chunk_index, class_index,
-      row_number() over (partition by period, chunk_index, class_index order by p desc, row_pos asc) as k,
-      sum(pc) over (partition by period, chunk_index, class_index order by p desc, row_pos asc
+      row_number() over (partition by period, chunk_index, class_index order by p desc, row_pos desc) as k,
+      sum(pc) over (partition by period, chunk_index, class_index order by p desc, row_pos desc
                     rows between unbounded preceding and current row) as tps
     from mc_scores
   ),
