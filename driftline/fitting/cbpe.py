@@ -87,7 +87,8 @@ def _binary_labels(reference: pd.DataFrame, column: str, role: str) -> np.ndarra
 def _multiclass_labels(reference: pd.DataFrame, column: str, role: str, classes: list) -> np.ndarray:
     values = reference[column].to_numpy(dtype=object)
     present = values[~pd.isna(values)]
-    unknown = sorted({str(v) for v in present if v not in set(classes)})
+    known = set(classes)
+    unknown = sorted({str(v) for v in present if v not in known})
     if unknown:
         raise ValueError(
             f"reference column {column!r} ({role}) has value(s) {unknown[:5]} that are not classes of y_pred_proba "

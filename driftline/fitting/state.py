@@ -77,3 +77,44 @@ def fit_all(specs: pd.DataFrame, rows: pd.DataFrame, seed: int = 0, previous: pd
     for c in ("monitor", "fit_fingerprint", "item", "class_label", "metric"):
         out[c] = out[c].astype(object).where(out[c].notna(), None)
     return out
+
+
+RECONSTRUCTION_COLUMNS = ["monitor", "fit_fingerprint", "item", "column_name", "category", "component", "value"]
+
+
+def fit_all_reconstruction(specs: pd.DataFrame, rows: pd.DataFrame, previous: pd.DataFrame | None = None) -> pd.DataFrame:
+    """PCA reconstruction state of every monitor in specs (driftline__multivariate_specs), from the long
+    reference rows (driftline__multivariate_reference). Unchanged monitors keep their previous rows."""
+    from .reconstruction import fit_reconstruction, state_frame
+
+    parts = [pd.DataFrame({c: pd.Series(dtype="float64" if c == "value" else "object") for c in RECONSTRUCTION_COLUMNS})]
+    for spec_row in specs.itertuples():
+        if previous is not None and len(previous):
+            kept = previous[(previous.monitor == spec_row.monitor) & (previous.fit_fingerprint == spec_row.fit_fingerprint)]
+            if len(kept):
+                parts.append(kept[RECONSTRUCTION_COLUMNS])
+                continue
+        spec = json.loads(spec_row.spec_json)
+        mine = rows[rows.monitor == spec_row.monitor]
+        numbers = mine.pivot(index="row_pos", columns="column_name", values="number_value")
+        categories = mine.pivot(index="row_pos", columns="column_name", values="category_value")
+        frame = pd.DataFrame(index=numbers.index)
+        for c in spec["continuous"]:
+            frame[c] = numbers[c].astype(float)
+        for c in spec["categorical"]:
+            frame[c] = categories[c].astype(object).where(categories[c].notna(), None)
+        try:
+            state = fit_reconstruction(frame.reset_index(drop=True), spec["continuous"], spec["categorical"],
+                                       spec["variance_threshold"])
+        except ValueError as exc:
+            raise ValueError(f"driftline: monitor '{spec_row.monitor}': {exc}") from exc
+        out = state_frame(state, spec["continuous"], spec["categorical"])
+        out.insert(0, "fit_fingerprint", spec_row.fit_fingerprint)
+        out.insert(0, "monitor", spec_row.monitor)
+        parts.append(out[RECONSTRUCTION_COLUMNS])
+    result = pd.concat(parts, ignore_index=True)
+    result["component"] = pd.array(result["component"], dtype="Int64")
+    result["value"] = result["value"].astype("float64")
+    for c in ("monitor", "fit_fingerprint", "item", "column_name", "category"):
+        result[c] = result[c].astype(object).where(result[c].notna(), None)
+    return result

@@ -38,6 +38,7 @@
     'accuracy':           {'family': 'performance', 'column_types': [], 'threshold': sd3, 'lower_limit': 0, 'upper_limit': 1, 'clamp': 'limit', 'alert': 'outside'},
     'average_precision':  {'family': 'performance', 'column_types': [], 'threshold': sd3, 'lower_limit': 0, 'upper_limit': 1, 'clamp': 'limit', 'alert': 'outside'},
     'confusion_matrix':   {'family': 'performance', 'column_types': [], 'threshold': sd3, 'lower_limit': 0, 'upper_limit': none, 'clamp': 'limit', 'alert': 'outside'},
+    'pca_reconstruction': {'family': 'multivariate_drift', 'column_types': [], 'threshold': sd3, 'lower_limit': 0, 'upper_limit': none, 'clamp': 'none', 'alert': 'not_inside'},
     'business_value':     {'family': 'performance', 'column_types': [], 'threshold': sd3, 'lower_limit': none, 'upper_limit': none, 'clamp': 'limit', 'alert': 'outside'},
   }) }}
 {% endmacro %}

@@ -76,6 +76,7 @@
   } -%}
   {%- do monitor.update(driftline_normalize_relations(name, m, timestamp)) -%}
   {%- do monitor.update({'performance': driftline_normalize_performance(name, m, monitor.problem_type)}) -%}
+  {%- do monitor.update({'multivariate': driftline_normalize_multivariate(name, m.get('multivariate'))}) -%}
   {%- set fingerprint_source = {
       'version': 1, 'timestamp': timestamp, 'id': id, 'continuous': continuous, 'categorical': categorical,
       'chunking': monitor.chunking, 'univariate': monitor.univariate, 'reference': monitor.reference_sql ~ monitor.reference_filter,
@@ -338,4 +339,29 @@
       'targets_sql': targets_sql,
       'targets_id': (targets or {}).get('id'),
   }) }}
+{% endmacro %}
+
+
+{% macro driftline_normalize_multivariate(monitor_name, multivariate) %}
+  {#- Multivariate drift is on when `multivariate.methods` is given: pca_reconstruction (NannyML's data
+      reconstruction drift) over all the monitor's features. -#}
+  {%- if not multivariate -%}{{ return(none) }}{%- endif -%}
+  {%- if multivariate is not mapping or not multivariate.get('methods') -%}
+    {{ driftline_config_error(monitor_name, 'multivariate', "needs a `methods` list.", "write `multivariate: {methods: [pca_reconstruction]}`.") }}
+  {%- endif -%}
+  {%- for key in multivariate -%}
+    {%- if key not in ['methods', 'variance_threshold'] -%}
+      {{ driftline_config_error(monitor_name, 'multivariate.' ~ key, "unknown key.", "use methods or variance_threshold.") }}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- for method in multivariate['methods'] -%}
+    {%- if method not in ['pca_reconstruction'] -%}
+      {{ driftline_config_error(monitor_name, 'multivariate.methods', "'" ~ method ~ "' is not available.", "use pca_reconstruction.") }}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- set threshold = multivariate.get('variance_threshold', 0.65) -%}
+  {%- if threshold is not number or threshold <= 0 or threshold >= 1 -%}
+    {{ driftline_config_error(monitor_name, 'multivariate.variance_threshold', "must be a number between 0 and 1.", "leave it out (0.65) or write e.g. `variance_threshold: 0.8`.") }}
+  {%- endif -%}
+  {{ return({'methods': multivariate['methods'], 'variance_threshold': threshold}) }}
 {% endmacro %}

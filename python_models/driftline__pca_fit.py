@@ -1,0 +1,20 @@
+"""Data-reconstruction (PCA) fitted state, learned from the reference: imputation values, category
+frequencies, scaling and principal components. A thin wrapper around driftline.fitting; `driftline fit`
+runs the same code for engines without dbt Python models. Unchanged monitors keep their previous state.
+"""
+
+
+def previous_state(session, relation):
+    try:
+        return session.sql(f"select * from {relation}").df()
+    except Exception:  # noqa: BLE001 - first run: the table does not exist yet
+        return None
+
+
+def model(dbt, session):
+    dbt.config(materialized="table")
+    from driftline.fitting.state import fit_all_reconstruction
+
+    specs = dbt.ref("driftline__multivariate_specs").df()
+    rows = dbt.ref("driftline__multivariate_reference").df()
+    return fit_all_reconstruction(specs, rows, previous=previous_state(session, dbt.this))
