@@ -216,17 +216,24 @@ def cmd_summary(args: argparse.Namespace) -> int:
 
 # -- driftline fit ------------------------------------------------------------------------------------------------
 
-FIT_INPUTS = ["driftline__performance_specs", "driftline__performance_reference"]
-FIT_TABLE = "driftline__cbpe_fit"
-FIT_TYPES = {"monitor": "text", "fit_fingerprint": "text", "item": "text", "class_label": "text", "needs_calibration": "bool",
-             "knot_index": "int", "x": "float", "y": "float", "metric": "text", "se_scale": "float", "se_power": "float"}
+# (inputs dbt builds, the fitted-state table written, its column types) per kind of fit
+FITS = [
+    (["driftline__performance_specs", "driftline__performance_reference"], "driftline__cbpe_fit",
+     {"monitor": "text", "fit_fingerprint": "text", "item": "text", "class_label": "text", "needs_calibration": "bool",
+      "knot_index": "int", "x": "float", "y": "float", "metric": "text", "se_scale": "float", "se_power": "float"}),
+    (["driftline__multivariate_specs", "driftline__multivariate_reference"], "driftline__pca_fit",
+     {"monitor": "text", "fit_fingerprint": "text", "item": "text", "column_name": "text", "category": "text",
+      "component": "int", "value": "float"}),
+]
 
 
 def _add_fit(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("fit", help="fit CBPE on the reference and write the fitted state (for engines without dbt Python models)",
+    p = sub.add_parser("fit", help="fit CBPE and PCA reconstruction on the reference and write the fitted state (for engines without dbt Python models)",
                        description="Builds the two small models the fit reads (dbt run), fits the calibration maps and "
-                                   "sampling-error components of every monitor with performance metrics, and writes them to "
-                                   f"{FIT_TABLE} in the same schema. Run it once per reference or configuration change; "
+                                   "sampling-error components of every monitor with performance metrics, and the PCA "
+                                   "reconstruction of every monitor with multivariate drift, and writes them to "
+                                   "driftline__cbpe_fit and driftline__pca_fit in the same schema. Run it once per "
+                                   "reference or configuration change; "
                                    "schedule only `dbt build`.")
     p.add_argument("--project-dir", type=Path, default=Path("."), help="the dbt project (default: .)")
     p.add_argument("--profiles-dir", type=Path, default=None,
@@ -249,28 +256,32 @@ def _model_schema(project_dir: Path, name: str) -> str:
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
-    from .fitting.state import fit_all
+    from .fitting.state import fit_all, fit_all_reconstruction
     from .warehouse import Warehouse
 
     project_dir = args.project_dir.resolve()
     profiles_dir = (args.profiles_dir or default_profiles_dir(project_dir)).resolve()
     output = read_target(project_dir, profiles_dir, args.target)
-    dbt_args = ["run", "--select", *FIT_INPUTS] + (["--target", args.target] if args.target else []) + (["--vars", args.vars] if args.vars else [])
+    inputs = [name for fit_inputs, _, _ in FITS for name in fit_inputs]
+    dbt_args = ["run", "--select", *inputs] + (["--target", args.target] if args.target else []) + (["--vars", args.vars] if args.vars else [])
     code = run_dbt(*dbt_args, project_dir=project_dir, profiles_dir=profiles_dir)
     if code != 0:
         return code
-    schema = _model_schema(project_dir, FIT_INPUTS[0])
+    fitters = {"driftline__cbpe_fit": lambda specs, rows: fit_all(specs, rows, seed=args.seed),
+               "driftline__pca_fit": fit_all_reconstruction}
     warehouse = Warehouse(output, project_dir)
     try:
-        specs, rows = (warehouse.read(schema, name) for name in FIT_INPUTS)
-        try:
-            state = fit_all(specs, rows, seed=args.seed)
-        except ValueError as exc:
-            raise CliError(str(exc)) from exc
-        warehouse.write(schema, FIT_TABLE, state[list(FIT_TYPES)], FIT_TYPES)
+        for (spec_model, rows_model), table, types in FITS:
+            schema = _model_schema(project_dir, spec_model)
+            specs, rows = warehouse.read(schema, spec_model), warehouse.read(schema, rows_model)
+            try:
+                state = fitters[table](specs, rows)
+            except ValueError as exc:
+                raise CliError(str(exc)) from exc
+            warehouse.write(schema, table, state[list(types)], types)
+            print(f"driftline fit: {len(specs)} monitor(s) fitted, {len(state)} rows written to {schema}.{table}")
     finally:
         warehouse.close()
-    print(f"driftline fit: {len(specs)} monitor(s) fitted, {len(state)} rows written to {schema}.{FIT_TABLE}")
     return 0
 
 

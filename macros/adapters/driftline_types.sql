@@ -79,3 +79,11 @@
 {% macro driftline_clean_probability(expr) -%}
   case when {{ driftline_clean_number(expr) }} between 0 and 1 then {{ driftline_clean_number(expr) }} end
 {%- endmacro %}
+
+
+{#- `as materialized (...)` for a CTE that must be computed once (PostgreSQL otherwise inlines a CTE used
+    once into a join and may re-evaluate it per row). Engines without the keyword get a plain CTE. -#}
+{% macro driftline_materialized() %}{{ return(adapter.dispatch('driftline_materialized', 'driftline')()) }}{% endmacro %}
+{% macro default__driftline_materialized() %}{% endmacro %}
+{% macro postgres__driftline_materialized() %}materialized{% endmacro %}
+{% macro duckdb__driftline_materialized() %}materialized{% endmacro %}

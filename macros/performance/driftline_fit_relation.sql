@@ -29,3 +29,21 @@
         ~ " was made for another configuration or reference. Fix: run `" ~ command ~ "`, then `dbt build`.") }}
   {%- endif -%}
 {% endmacro %}
+
+
+{% macro driftline_check_fit(monitors, fit_relation, specs_relation, what) %}
+  {#- The same check for any fitted state: it exists (engines without dbt Python models need
+      `driftline fit`) and was fitted for the current configuration and reference of every monitor. -#}
+  {%- if not execute or target.type in driftline_python_adapters() -%}{{ return('') }}{%- endif -%}
+  {%- set command = "driftline fit --project-dir <your dbt project> --profiles-dir <your profiles dir> --target " ~ target.name -%}
+  {%- if adapter.get_relation(database=fit_relation.database, schema=fit_relation.schema, identifier=fit_relation.identifier) is none -%}
+    {{ exceptions.raise_compiler_error("driftline: monitor '" ~ monitors[0].name ~ "' computes " ~ what ~ ", but the fitted state "
+        ~ fit_relation ~ " does not exist. dbt has no Python models on " ~ target.type ~ ". Fix: run `" ~ command ~ "` once per reference change, then `dbt build`.") }}
+  {%- endif -%}
+  {%- set stale = run_query("select s.monitor from " ~ specs_relation ~ " as s where not exists (select 1 from "
+      ~ fit_relation ~ " as f where f.monitor = s.monitor and f.fit_fingerprint = s.fit_fingerprint)") -%}
+  {%- if stale.rows | length > 0 -%}
+    {{ exceptions.raise_compiler_error("driftline: monitor '" ~ stale.rows[0][0] ~ "': the fitted state for " ~ what ~ " in " ~ fit_relation
+        ~ " was made for another configuration or reference. Fix: run `" ~ command ~ "`, then `dbt build`.") }}
+  {%- endif -%}
+{% endmacro %}

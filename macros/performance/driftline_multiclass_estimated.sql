@@ -26,7 +26,12 @@
         metric names true_{c_i}_pred_{c_j}. A zero sum gives NULL (NannyML: NaN).
       business_value: sum over i, j of BV[i][j] x E[i][j] (BV[true][pred] as configured, indexed by the
         sorted classes); per_prediction first divides each column of E by its sum (an empty column
-        contributes 0). -#}
+        contributes 0).
+    Not reproduced: two NannyML 0.13.1 exception paths (NannyML logs them as unexpected errors) that
+    blank an estimate for reasons unrelated to it: roc_auc and average_precision are NaN in a chunk with
+    a NULL y_pred (label_binarize refuses NaN, though neither metric uses y_pred), and every field of a
+    metric is NaN when CBPE's own realized value for the chunk raises (average_precision when a class has
+    no target in the chunk, roc_auc when a row's probabilities do not sum to 1). -#}
 
 {% macro driftline_multiclass_estimated_sql(monitor, rows_relation) %}
   {%- set perf = monitor.performance -%}

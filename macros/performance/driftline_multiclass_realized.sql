@@ -111,7 +111,7 @@
     select period, chunk_index, class_index,
       case when sum(positive) > 0 and sum(1 - positive) > 0 then
         (sum(case when positive = 1 then average_rank else 0 end) - sum(positive) * (sum(positive) + 1) / 2.0)
-        / (cast(sum(positive) as {{ d }}) * sum(1 - positive))
+        / nullif(cast(sum(positive) as {{ d }}) * sum(1 - positive), 0)
       end as value
     from mc_ranked
     group by period, chunk_index, class_index
@@ -141,7 +141,7 @@
   mc_class_ap as (
     select period, chunk_index, class_index,
       case when max(positives) > 0 then
-        sum(cast(positives_at as {{ d }}) / positives * tp_at / predicted_at) end as value
+        sum(cast(positives_at as {{ d }}) / nullif(positives, 0) * tp_at / predicted_at) end as value
     from mc_score_cumulative
     group by period, chunk_index, class_index
   ),

@@ -8,14 +8,17 @@
       pc_c = cal_c / (cal_0 + ... + cal_{K-1}), or 1/K for every class when that sum is 0.
     A row with a NULL (or NaN / infinite) probability in any class gets NULL in every pc_c, so it drops
     out of every estimated metric. NannyML instead fails the whole estimate when calibration is active
-    (and drops the row when it is not); driftline keeps the other rows' estimates. -#}
+    (and drops the row when it is not); driftline keeps the other rows' estimates.
+    Each class's map (one row per distinct score) is a MATERIALIZED CTE (PostgreSQL 12+, DuckDB): inlined,
+    PostgreSQL's planner under-estimates the rows and re-runs the map for every row in a nested loop
+    (12,000 rows: 75 s instead of 0.3 s). -#}
 
 {% macro driftline_multiclass_scored_ctes(monitor, fit_relation) %}
   {%- set classes = monitor.performance.classes -%}
   {%- set k = classes | length -%}
   {%- set total -%}({% for label in classes %}c{{ loop.index0 }}.calibrated{% if not loop.last %} + {% endif %}{% endfor %}){%- endset -%}
   {%- for label in classes %}
-  mc_calibration_{{ loop.index0 }} as (
+  mc_calibration_{{ loop.index0 }} as {{ driftline_materialized() }} (
     {{ driftline_calibration_map_sql(monitor, label, fit_relation, 'select p' ~ loop.index0 ~ ' as score from performance_rows') }}
   ),
   {%- endfor %}

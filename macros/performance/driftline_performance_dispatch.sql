@@ -4,7 +4,7 @@
 {% macro driftline_scored_rows_cte(monitor, fit_relation) %}
   {#- CTEs ending in `scored`: the performance rows with calibrated probabilities pc0 (, pc1, ...). -#}
   {%- if monitor.problem_type == 'classification_binary' -%}
-  calibration_0 as (
+  calibration_0 as {{ driftline_materialized() }} (
     {{ driftline_calibration_map_sql(monitor, '1', fit_relation, 'select p0 as score from performance_rows') }}
   ),
   scored as (

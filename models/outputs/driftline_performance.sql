@@ -19,7 +19,7 @@
 {%- set results_sql -%}
 {%- if perf_monitors %}
   select p.monitor, p.period, p.chunk_index, p.kind, p.method, p.metric, p.value,
-         f.se_scale * power(cast(p.n as {{ driftline_double() }}), f.se_power) as sampling_error,
+         f.se_scale * power(cast(nullif(p.n, 0) as {{ driftline_double() }}), f.se_power) as sampling_error,
          p.realized_value, p.targets_missing_rate
   from {{ ref('driftline__chunk_performance') }} as p
   inner join {{ ref('driftline__chunk_signatures') }} as s

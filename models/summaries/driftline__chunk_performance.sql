@@ -1,5 +1,7 @@
 {{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['monitor', 'period', 'chunk_index'], on_schema_change='fail') }}
 -- depends_on: {{ ref('driftline__performance_specs') }}
+-- depends_on: {{ ref('driftline__chunk_signatures') }}
+-- depends_on: {{ ref('driftline_chunks') }}
 {#- Per chunk and metric: the realized value (targets that have arrived) and the CBPE estimate, with the
     number of rows each used. Incremental by chunk: a chunk is recomputed when its rows, the CBPE fit, or
     the number of its rows with a target changes (late targets), and only then. -#}

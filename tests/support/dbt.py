@@ -55,7 +55,7 @@ class DbtProject:
         return done
 
     def build(self, monitors: list, *extra: str) -> subprocess.CompletedProcess:
-        if self.adapter not in PYTHON_MODEL_ADAPTERS and any(m.get("performance") for m in monitors):
+        if self.adapter not in PYTHON_MODEL_ADAPTERS and any(m.get("performance") or m.get("multivariate") for m in monitors):
             self.fit(monitors)
         return self.run("build", *extra, monitors=monitors)
 

@@ -54,6 +54,8 @@ def monitors_for(name: str, data_schema: str) -> list[dict]:
         base.update(y_pred_proba=s["y_pred_proba"], y_pred=s["y_pred"], y_true=s["y_true"],
                     performance={"metrics": s["cbpe_metrics"], "business_value_matrix": s.get("business_value_matrix"),
                                  "normalize_confusion_matrix": s.get("normalize_confusion_matrix")})
+    if s.get("data_reconstruction"):
+        base["multivariate"] = {"methods": ["pca_reconstruction"]}
     monitors = [dict(base, name=name)]
     for run, chunking in s.get("extra_chunker_runs", {}).items():
         header = pd.read_csv(PARITY / name / f"{run}__univariate_drift.csv", nrows=0).columns
@@ -75,7 +77,8 @@ def monitors_for(name: str, data_schema: str) -> list[dict]:
 def parity_cases() -> list[tuple[str, str, str, str]]:
     """(dataset, monitor, NannyML result file stem, driftline table) for every file this issue must match."""
     cases = []
-    tables = {"univariate_drift": "driftline_univariate_drift", "dq_missing": "driftline_data_quality",
+    tables = {"univariate_drift": "driftline_univariate_drift", "data_reconstruction": "driftline_multivariate_drift",
+              "dq_missing": "driftline_data_quality",
               "dq_unseen": "driftline_data_quality", "dq_range": "driftline_data_quality"}
     for stat in ("avg", "std", "median", "sum", "count"):
         tables[f"stats_{stat}"] = "driftline_summary_stats"
