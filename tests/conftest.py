@@ -103,7 +103,7 @@ def edge_build(adapter: str, workdir) -> Built:
         wh.execute(f'create table "{data_schema}"."edge_analysis_empty" as select * from "{data_schema}"."edge_analysis" where 1 = 0')
         boundary = str(frames["analysis"]["ts"].iloc[0])
         monitors = [
-            edge_data.monitor(data_schema),
+            edge_data.monitor(data_schema, multivariate={"methods": ["pca_reconstruction"]}),
             edge_data.monitor(data_schema, "edge_small_reference", reference={"relation": f"{data_schema}.edge_reference_small"}),
             edge_data.monitor(data_schema, "edge_empty_analysis", relation=f"{data_schema}.edge_analysis_empty"),
             edge_data.monitor(data_schema, "edge_timestamp_nulls", relation=f"{data_schema}.edge_analysis_ts_nulls"),
