@@ -123,6 +123,8 @@ def write_project(analysis_rows: int, empty_monitors: bool) -> None:
             "continuous_methods": ["kolmogorov_smirnov", "jensen_shannon", "wasserstein", "hellinger"],
             "categorical_methods": ["chi2", "jensen_shannon", "l_infinity", "hellinger"],
         },
+        # multivariate drift: PCA reconstruction (fit in Python, scored in SQL)
+        "multivariate": {"methods": ["pca_reconstruction"]},
         # realized performance and CBPE (fit on the reference by the dbt Python model, scored in SQL)
         "y_pred_proba": "y_pred_proba",
         "y_pred": "y_pred",
