@@ -7,16 +7,9 @@ reference change, not on every scheduled build.
 """
 
 
-def previous_state(session, relation):
-    try:
-        return session.sql(f"select * from {relation}").df()
-    except Exception:  # noqa: BLE001 - first run: the table does not exist yet
-        return None
-
-
 def model(dbt, session):
     dbt.config(materialized="table")
-    from driftline.fitting.state import fit_all
+    from driftline.fitting.state import fit_all, previous_state
 
     specs = dbt.ref("driftline__performance_specs").df()
     rows = dbt.ref("driftline__performance_reference").df()

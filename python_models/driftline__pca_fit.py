@@ -4,16 +4,9 @@ runs the same code for engines without dbt Python models. Unchanged monitors kee
 """
 
 
-def previous_state(session, relation):
-    try:
-        return session.sql(f"select * from {relation}").df()
-    except Exception:  # noqa: BLE001 - first run: the table does not exist yet
-        return None
-
-
 def model(dbt, session):
     dbt.config(materialized="table")
-    from driftline.fitting.state import fit_all_reconstruction
+    from driftline.fitting.state import fit_all_reconstruction, previous_state
 
     specs = dbt.ref("driftline__multivariate_specs").df()
     rows = dbt.ref("driftline__multivariate_reference").df()

@@ -118,3 +118,11 @@ def fit_all_reconstruction(specs: pd.DataFrame, rows: pd.DataFrame, previous: pd
     for c in ("monitor", "fit_fingerprint", "item", "column_name", "category"):
         result[c] = result[c].astype(object).where(result[c].notna(), None)
     return result
+
+
+def previous_state(session, relation) -> pd.DataFrame | None:
+    """The fitted-state table of an earlier run, read inside a dbt Python model; None on the first run."""
+    try:
+        return session.sql(f"select * from {relation}").df()
+    except Exception:  # noqa: BLE001 - the table does not exist yet
+        return None

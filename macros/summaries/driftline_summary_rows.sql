@@ -57,3 +57,13 @@
       ~ driftline_literal(monitor.name) ~ " and column_type = 'continuous' and not use_fine_bins") -%}
   {{ return(result.columns[0].values() | list) }}
 {% endmacro %}
+
+
+{% macro driftline_current_summary(summary_model, where='true') %}
+  {#- The rows of a summary model that belong to a current chunk (their chunk signature is among the
+      current ones); older rows are history from another configuration, reference or chunk state. -#}
+  select t.* from {{ ref(summary_model) }} as t
+  inner join {{ ref('driftline__chunk_signatures') }} as s
+    on s.monitor = t.monitor and s.chunk_signature = t.chunk_signature
+  where {{ where }}
+{% endmacro %}

@@ -8,13 +8,8 @@
 {%- set monitors = driftline_monitors() -%}
 
 {%- set results_sql -%}
-  with signatures as (
-    select monitor, chunk_signature from {{ ref('driftline__chunk_signatures') }}
-  ),
-  moments as (
-    select mo.* from {{ ref('driftline__chunk_moments') }} as mo
-    inner join signatures as s on s.monitor = mo.monitor and s.chunk_signature = mo.chunk_signature
-    where mo.chunk_index >= 0
+  with moments as (
+    {{ driftline_current_summary('driftline__chunk_moments', 't.chunk_index >= 0') }}
   ),
   profile as (
     select monitor, column_name, cast(n_missing as {{ driftline_double() }}) / nullif(n_rows, 0) as missing_rate

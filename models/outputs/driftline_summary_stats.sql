@@ -11,13 +11,8 @@
 {%- set monitors = driftline_monitors() -%}
 
 {%- set results_sql -%}
-  with signatures as (
-    select monitor, chunk_signature from {{ ref('driftline__chunk_signatures') }}
-  ),
-  moments as (
-    select mo.* from {{ ref('driftline__chunk_moments') }} as mo
-    inner join signatures as s on s.monitor = mo.monitor and s.chunk_signature = mo.chunk_signature
-    where mo.chunk_index >= 0
+  with moments as (
+    {{ driftline_current_summary('driftline__chunk_moments', 't.chunk_index >= 0') }}
   ),
   continuous as (
     select mo.*, p.std_samp as ref_std, p.density_at_median as ref_density,

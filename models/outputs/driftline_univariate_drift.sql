@@ -88,19 +88,12 @@
     left join chi2_tested as src
       on src.monitor = o.monitor and src.period = o.period and src.column_name = o.column_name and src.chunk_index = o.p_value_chunk
   ),
-  signatures as (
-    select monitor, chunk_signature from {{ ref('driftline__chunk_signatures') }}
-  ),
   moments as (
-    select mo.* from {{ ref('driftline__chunk_moments') }} as mo
-    inner join signatures as s on s.monitor = mo.monitor and s.chunk_signature = mo.chunk_signature
-    where mo.column_type = 'continuous' and mo.chunk_index >= 0
+    {{ driftline_current_summary('driftline__chunk_moments', "t.column_type = 'continuous' and t.chunk_index >= 0") }}
   ),
   fine_bins as (
-    select b.monitor, b.period, b.chunk_index, b.column_name, b.bin_index, b.n
-    from {{ ref('driftline__chunk_bins') }} as b
-    inner join signatures as s on s.monitor = b.monitor and s.chunk_signature = b.chunk_signature
-    where b.binning = 'fine'
+    select monitor, period, chunk_index, column_name, bin_index, n
+    from ({{ driftline_current_summary('driftline__chunk_bins', "t.binning = 'fine'") }}) as b
   ),
   fine_reference as (
     select monitor, column_name, bin_index, sum(n) as n from fine_bins where period = 'reference'
@@ -149,10 +142,8 @@
     group by c.monitor, c.period, c.chunk_index, c.column_name
   ),
   value_bins as (
-    select b.monitor, b.period, b.chunk_index, b.column_name, b.bin_value, b.n
-    from {{ ref('driftline__chunk_bins') }} as b
-    inner join signatures as s on s.monitor = b.monitor and s.chunk_signature = b.chunk_signature
-    where b.binning = 'value'
+    select monitor, period, chunk_index, column_name, bin_value, n
+    from ({{ driftline_current_summary('driftline__chunk_bins', "t.binning = 'value'") }}) as b
   ),
   value_reference as (
     select monitor, column_name, bin_value, sum(n) as n from value_bins where period = 'reference'

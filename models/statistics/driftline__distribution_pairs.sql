@@ -5,19 +5,13 @@
     'outside' bin with the chunk values beyond the reference range (NannyML's leftover bin).
     ref_total / chunk_total are the non-missing counts that turn counts into shares. -#}
 
-with signatures as (
-  select monitor, chunk_signature from {{ ref('driftline__chunk_signatures') }}
-),
-moments as (
-  select m.* from {{ ref('driftline__chunk_moments') }} as m
-  inner join signatures as s on s.monitor = m.monitor and s.chunk_signature = m.chunk_signature
+with moments as (
+  {{ driftline_current_summary('driftline__chunk_moments') }}
 ),
 bins as (
   select b.monitor, b.period, b.chunk_index, b.column_name, b.binning,
          coalesce(b.category, cast(b.bin_index as {{ driftline_text() }})) as bin_key, b.n
-  from {{ ref('driftline__chunk_bins') }} as b
-  inner join signatures as s on s.monitor = b.monitor and s.chunk_signature = b.chunk_signature
-  where b.binning in ('doane', 'category')
+  from ({{ driftline_current_summary('driftline__chunk_bins', "t.binning in ('doane', 'category')") }}) as b
 ),
 reference_bins as (
   select monitor, column_name, binning, bin_key, sum(n) as n
