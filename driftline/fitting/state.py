@@ -83,7 +83,7 @@ RECONSTRUCTION_COLUMNS = ["monitor", "fit_fingerprint", "item", "column_name", "
 
 
 def fit_all_reconstruction(specs: pd.DataFrame, rows: pd.DataFrame, previous: pd.DataFrame | None = None) -> pd.DataFrame:
-    """PCA reconstruction state of every monitor in specs (driftline__multivariate_specs), from the long
+    """PCA reconstruction state of every monitor in specs (driftline__multivariate_specs), from the wide
     reference rows (driftline__multivariate_reference). Unchanged monitors keep their previous rows."""
     from .reconstruction import fit_reconstruction, state_frame
 
@@ -95,14 +95,13 @@ def fit_all_reconstruction(specs: pd.DataFrame, rows: pd.DataFrame, previous: pd
                 parts.append(kept[RECONSTRUCTION_COLUMNS])
                 continue
         spec = json.loads(spec_row.spec_json)
-        mine = rows[rows.monitor == spec_row.monitor]
-        numbers = mine.pivot(index="row_pos", columns="column_name", values="number_value")
-        categories = mine.pivot(index="row_pos", columns="column_name", values="category_value")
-        frame = pd.DataFrame(index=numbers.index)
-        for c in spec["continuous"]:
-            frame[c] = numbers[c].astype(float)
-        for c in spec["categorical"]:
-            frame[c] = categories[c].astype(object).where(categories[c].notna(), None)
+        mine = rows[rows.monitor == spec_row.monitor].sort_values("row_pos")
+        frame = pd.DataFrame(index=range(len(mine)))
+        for i, c in enumerate(spec["continuous"]):          # wide input: c<i>, k<j> in the spec's order
+            frame[c] = mine[f"c{i}"].astype(float).to_numpy()
+        for j, c in enumerate(spec["categorical"]):
+            values = mine[f"k{j}"].astype(object)
+            frame[c] = values.where(values.notna(), None).to_numpy()
         try:
             state = fit_reconstruction(frame.reset_index(drop=True), spec["continuous"], spec["categorical"],
                                        spec["variance_threshold"])
