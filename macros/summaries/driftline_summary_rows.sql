@@ -67,3 +67,27 @@
     on s.monitor = t.monitor and s.chunk_signature = t.chunk_signature
   where {{ where }}
 {% endmacro %}
+
+
+{% macro driftline_aligned_counts(bins, moments, key) %}
+  {#- Reference and chunk counts side by side, for every chunk in `moments` and every bin `key` that the
+      reference or the chunk has (0 where one of them has none). `bins` is a relation with monitor, period,
+      chunk_index, column_name, <key>, n; the reference count of a bin is its sum over the reference rows. -#}
+  with reference_counts as (
+    select monitor, column_name, {{ key }}, sum(n) as n from {{ bins }} where period = 'reference'
+    group by monitor, column_name, {{ key }}
+  ),
+  bin_keys as (
+    select mo.monitor, mo.period, mo.chunk_index, mo.column_name, r.{{ key }}
+    from {{ moments }} as mo
+    inner join reference_counts as r on r.monitor = mo.monitor and r.column_name = mo.column_name
+    union
+    select monitor, period, chunk_index, column_name, {{ key }} from {{ bins }} where chunk_index >= 0
+  )
+  select k.monitor, k.period, k.chunk_index, k.column_name, k.{{ key }}, coalesce(r.n, 0) as ref_n, coalesce(b.n, 0) as chunk_n
+  from bin_keys as k
+  left join reference_counts as r on r.monitor = k.monitor and r.column_name = k.column_name and r.{{ key }} = k.{{ key }}
+  left join {{ bins }} as b
+    on b.monitor = k.monitor and b.period = k.period and b.chunk_index = k.chunk_index
+   and b.column_name = k.column_name and b.{{ key }} = k.{{ key }}
+{% endmacro %}

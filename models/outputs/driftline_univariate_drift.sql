@@ -95,24 +95,8 @@
     select monitor, period, chunk_index, column_name, bin_index, n
     from ({{ driftline_current_summary('driftline__chunk_bins', "t.binning = 'fine'") }}) as b
   ),
-  fine_reference as (
-    select monitor, column_name, bin_index, sum(n) as n from fine_bins where period = 'reference'
-    group by monitor, column_name, bin_index
-  ),
-  fine_keys as (
-    select mo.monitor, mo.period, mo.chunk_index, mo.column_name, r.bin_index
-    from moments as mo
-    inner join fine_reference as r on r.monitor = mo.monitor and r.column_name = mo.column_name
-    union
-    select monitor, period, chunk_index, column_name, bin_index from fine_bins where chunk_index >= 0
-  ),
   fine_pairs as (
-    select k.monitor, k.period, k.chunk_index, k.column_name, k.bin_index, coalesce(r.n, 0) as ref_n, coalesce(b.n, 0) as chunk_n
-    from fine_keys as k
-    left join fine_reference as r on r.monitor = k.monitor and r.column_name = k.column_name and r.bin_index = k.bin_index
-    left join fine_bins as b
-      on b.monitor = k.monitor and b.period = k.period and b.chunk_index = k.chunk_index
-     and b.column_name = k.column_name and b.bin_index = k.bin_index
+    {{ driftline_aligned_counts('fine_bins', 'moments', 'bin_index') }}
   ),
   fine_cdfs as (
     select fp.monitor, fp.period, fp.chunk_index, fp.column_name, fp.bin_index,
@@ -145,33 +129,21 @@
     select monitor, period, chunk_index, column_name, bin_value, n
     from ({{ driftline_current_summary('driftline__chunk_bins', "t.binning = 'value'") }}) as b
   ),
-  value_reference as (
-    select monitor, column_name, bin_value, sum(n) as n from value_bins where period = 'reference'
-    group by monitor, column_name, bin_value
-  ),
-  value_keys as (
-    select mo.monitor, mo.period, mo.chunk_index, mo.column_name, r.bin_value
-    from moments as mo
-    inner join value_reference as r on r.monitor = mo.monitor and r.column_name = mo.column_name
-    union
-    select monitor, period, chunk_index, column_name, bin_value from value_bins where chunk_index >= 0
+  value_pairs as (
+    {{ driftline_aligned_counts('value_bins', 'moments', 'bin_value') }}
   ),
   value_cdfs as (
     {#- Both empirical CDFs at every distinct value of the reference and the chunk. -#}
-    select k.monitor, k.period, k.chunk_index, k.column_name, k.bin_value,
-      cast(sum(coalesce(r.n, 0)) over cumulative as {{ driftline_double() }}) / pr.n_valid as ref_cdf,
-      cast(sum(coalesce(b.n, 0)) over cumulative as {{ driftline_double() }}) / nullif(mo.n_valid, 0) as chunk_cdf,
-      coalesce(lead(k.bin_value) over (partition by k.monitor, k.period, k.chunk_index, k.column_name order by k.bin_value), k.bin_value)
-        - k.bin_value as width_to_next
-    from value_keys as k
-    inner join {{ ref('driftline__reference_profile') }} as pr on pr.monitor = k.monitor and pr.column_name = k.column_name
+    select vp.monitor, vp.period, vp.chunk_index, vp.column_name, vp.bin_value,
+      cast(sum(vp.ref_n) over cumulative as {{ driftline_double() }}) / pr.n_valid as ref_cdf,
+      cast(sum(vp.chunk_n) over cumulative as {{ driftline_double() }}) / nullif(mo.n_valid, 0) as chunk_cdf,
+      coalesce(lead(vp.bin_value) over (partition by vp.monitor, vp.period, vp.chunk_index, vp.column_name order by vp.bin_value), vp.bin_value)
+        - vp.bin_value as width_to_next
+    from value_pairs as vp
+    inner join {{ ref('driftline__reference_profile') }} as pr on pr.monitor = vp.monitor and pr.column_name = vp.column_name
     inner join moments as mo
-      on mo.monitor = k.monitor and mo.period = k.period and mo.chunk_index = k.chunk_index and mo.column_name = k.column_name
-    left join value_reference as r on r.monitor = k.monitor and r.column_name = k.column_name and r.bin_value = k.bin_value
-    left join value_bins as b
-      on b.monitor = k.monitor and b.period = k.period and b.chunk_index = k.chunk_index
-     and b.column_name = k.column_name and b.bin_value = k.bin_value
-    window cumulative as (partition by k.monitor, k.period, k.chunk_index, k.column_name order by k.bin_value
+      on mo.monitor = vp.monitor and mo.period = vp.period and mo.chunk_index = vp.chunk_index and mo.column_name = vp.column_name
+    window cumulative as (partition by vp.monitor, vp.period, vp.chunk_index, vp.column_name order by vp.bin_value
                           rows between unbounded preceding and current row)
   ),
   exact_distances as (
