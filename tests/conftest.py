@@ -136,3 +136,38 @@ def edge_build(adapter: str, workdir) -> Built:
 @pytest.fixture(scope="session")
 def edge_outputs(adapter, workdir) -> Built:
     return edge_build(adapter, workdir)
+
+
+_demo_builds: dict[str, Built] = {}
+DEMO_ROWS = 40_000
+
+
+def demo_monitors(data_schema: str) -> list[dict]:
+    """The demo project's monitor (demo/dbt_project.yml), pointed at the test copy of its data."""
+    import yaml
+    from support.dbt import REPO
+
+    monitors = yaml.safe_load((REPO / "demo" / "dbt_project.yml").read_text())["vars"]["driftline"]["monitors"]
+    return [dict(m, relation=f"{data_schema}.loan_predictions") for m in monitors]
+
+
+def demo_build(adapter: str, workdir) -> Built:
+    """The demo (synthetic car loans, drift in the last quarter, month chunks), 40,000 rows, built once."""
+    if adapter not in _demo_builds:
+        from driftline.demo import generate_car_loan
+
+        wh = make_warehouse(adapter, workdir)
+        data_schema, out_schema = "dl_demo_data", "dl_demo"
+        wh.reset_schema(data_schema)
+        wh.execute(f'drop schema if exists "{out_schema}" cascade')
+        wh.load(data_schema, "loan_predictions", generate_car_loan(DEMO_ROWS, seed=42, drift=True))
+        monitors = demo_monitors(data_schema)
+        project = DbtProject(workdir, adapter, out_schema, wh.duckdb_path)
+        project.build(monitors)
+        _demo_builds[adapter] = Built(wh, out_schema, project, monitors)
+    return _demo_builds[adapter]
+
+
+@pytest.fixture(scope="session")
+def demo_outputs(adapter, workdir) -> Built:
+    return demo_build(adapter, workdir)

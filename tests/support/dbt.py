@@ -26,9 +26,9 @@ class DbtError(AssertionError):
 class DbtProject:
     """A working copy of tests/project bound to one adapter and one output schema."""
 
-    def __init__(self, workdir: Path, adapter: str, schema: str, duckdb_path: str | None = None):
+    def __init__(self, workdir: Path, adapter: str, schema: str, duckdb_path: str | None = None, variant: str = ""):
         self.adapter, self.schema, self.duckdb_path = adapter, schema, duckdb_path
-        self.dir = Path(workdir) / f"project_{adapter}_{schema}"
+        self.dir = Path(workdir) / f"project_{adapter}_{schema}{'_' + variant if variant else ''}"
         if self.dir.exists():
             shutil.rmtree(self.dir)
         shutil.copytree(PROJECT, self.dir, ignore=shutil.ignore_patterns("target", "dbt_packages", "logs"))
@@ -42,10 +42,11 @@ class DbtProject:
         (self.dir / "profiles.yml").write_text(yaml.safe_dump(profiles))
         self.run("deps")
 
-    def run(self, *args: str, monitors: list | None = None, expect_fail: bool = False) -> subprocess.CompletedProcess:
+    def run(self, *args: str, monitors: list | None = None, expect_fail: bool = False,
+            extra_vars: dict | None = None) -> subprocess.CompletedProcess:
         cmd = [DBT, *args, "--project-dir", str(self.dir), "--profiles-dir", str(self.dir)]
-        if monitors is not None:
-            cmd += ["--vars", json.dumps({"monitors": monitors})]
+        if monitors is not None or extra_vars:
+            cmd += ["--vars", json.dumps({**({"monitors": monitors} if monitors is not None else {}), **(extra_vars or {})})]
         env = dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false", DO_NOT_TRACK="1")
         done = subprocess.run(cmd, cwd=self.dir, env=env, capture_output=True, text=True)
         failed = done.returncode != 0

@@ -71,7 +71,8 @@ class Warehouse:
         where = f" where monitor = '{monitor}'" if monitor else ""
         frame = self.query(f'select * from "{schema}"."{name}"{where}')
         for col in frame.columns:  # PostgreSQL returns numeric/Decimal-free floats, DuckDB numpy; align both
-            if frame[col].dtype == object and len(frame) and isinstance(frame[col].dropna().iloc[0] if frame[col].notna().any() else None, (float, int)):
+            first = frame[col].dropna().iloc[0] if frame[col].dtype == object and frame[col].notna().any() else None
+            if isinstance(first, (float, int)) and not isinstance(first, bool):  # a nullable boolean stays boolean
                 frame[col] = pd.to_numeric(frame[col])
         return frame
 
