@@ -2,6 +2,9 @@
 
     driftline demo [--rows N] [--dir DIR]
     driftline summary [--project-dir P] [--profiles-dir D] [--target T] [--schema S]
+    driftline status [--monitor M] [--fail-on-alerts] [connection options as summary]
+    driftline checkpoint [--monitor M] [--family F] [--verbose] [--result-json PATH] [connection options]
+    driftline report [--output PATH] [--monitor M] [connection options]
 
 Each subcommand is a function taking the parsed arguments and returning an exit code; add one by writing
 ``_add_<name>(subparsers)`` and listing it in ``COMMANDS``.
@@ -285,9 +288,147 @@ def cmd_fit(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- connection options of status, checkpoint and report ---------------------------------------------------------
+
+def _add_target_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--project-dir", type=Path, default=Path("."), help="the dbt project (default: .)")
+    p.add_argument("--profiles-dir", type=Path, default=None,
+                   help="folder holding profiles.yml (default: $DBT_PROFILES_DIR, the project dir if it has one, ~/.dbt)")
+    p.add_argument("--target", default=None, help="profile target (default: the profile's own)")
+    p.add_argument("--schema", default=None, help="schema of the driftline tables (default: the target's schema)")
+    p.add_argument("--monitor", action="append", default=None, metavar="NAME",
+                   help="only this monitor (repeatable; default: every monitor)")
+
+
+def _target(args: argparse.Namespace) -> tuple[dict[str, Any], Path, str]:
+    """The dbt output, the project dir and the schema of the driftline tables."""
+    project_dir = args.project_dir.resolve()
+    profiles_dir = (args.profiles_dir or default_profiles_dir(project_dir)).resolve()
+    output = read_target(project_dir, profiles_dir, args.target)
+    kind = output.get("type")
+    if kind not in ("duckdb", "postgres"):
+        raise CliError(f"driftline {args.command} supports duckdb and postgres targets, not '{kind}'")
+    schema = args.schema or output.get("schema") or ("main" if kind == "duckdb" else "public")
+    return output, project_dir, schema
+
+
+def _open_warehouse(output: dict[str, Any], project_dir: Path) -> tuple[Any, str]:
+    """A read-only connection to the target's warehouse and a 'where' phrase naming it."""
+    from .warehouse import Warehouse, WarehouseError
+
+    if output.get("type") == "duckdb":
+        raw = str(output.get("path") or "")
+        path = Path(raw).expanduser()
+        if not path.is_absolute():
+            path = path if path.exists() else project_dir / path
+        if not raw or raw == ":memory:" or not path.exists():
+            raise CliError(f"duckdb file {raw or '(no path in the target)'} does not exist: run dbt build first")
+        where = f"in {path.resolve()}"
+    else:
+        where = f"on postgres {output.get('host', 'localhost')}:{output.get('port', 5432)}/{output.get('dbname') or output.get('database')}"
+    try:
+        return Warehouse(output, project_dir, read_only=True), where
+    except (WarehouseError, Exception) as exc:  # a connection failure is the user's to fix, not a traceback
+        raise CliError(f"cannot connect {where}: {exc}") from exc
+
+
+# -- driftline status ---------------------------------------------------------------------------------------------
+
+def _add_status(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("status", help="the latest chunk of each monitor, alerts first (exit code 0: informational)",
+                       description="Print, for every monitor, its latest analysis chunk: the alerts (grouped by family "
+                                   "and column, allow-listed ones marked), the likely causes of a performance alert, how "
+                                   "many checks of each family alert, and the alert count of every analysis chunk.")
+    _add_target_options(p)
+    p.add_argument("--fail-on-alerts", action="store_true",
+                   help="exit 1 while a latest chunk has an alert that the allow-list does not cover")
+    p.set_defaults(func=cmd_status)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from .status import open_alert_count, status_lines
+
+    output, project_dir, schema = _target(args)
+    warehouse, where = _open_warehouse(output, project_dir)
+    try:
+        lines, latest = status_lines(warehouse, schema, args.monitor, where=where)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    finally:
+        warehouse.close()
+    print("\n".join(lines))
+    return 1 if args.fail_on_alerts and open_alert_count(latest) else 0
+
+
+# -- driftline checkpoint -----------------------------------------------------------------------------------------
+
+def _add_checkpoint(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("checkpoint", help="run a Great Expectations checkpoint over the monitoring tables (exit 1 on failure)",
+                       description="Build Great Expectations suites over driftline's tables through GE's SQL data "
+                                   "source (DuckDB or PostgreSQL, from the dbt profile) and run them as one checkpoint: "
+                                   "no alert in any monitor's latest chunk beyond the driftline_alert_exceptions "
+                                   "allow-list, and the tables' contract (chunks present, keys not NULL, one row per "
+                                   "key). Exit code 0 when it passes, 1 when it fails.")
+    _add_target_options(p)
+    p.add_argument("--family", action="append", default=None, metavar="FAMILY",
+                   help="gate only these alert families (repeatable): performance, multivariate_drift, "
+                        "univariate_drift, data_quality, summary_stats")
+    p.add_argument("--verbose", "-v", action="store_true", help="list every expectation, not only the failing ones")
+    p.add_argument("--result-json", type=Path, default=None, help="also write GE's checkpoint result as JSON here")
+    p.set_defaults(func=cmd_checkpoint)
+
+
+def cmd_checkpoint(args: argparse.Namespace) -> int:
+    try:
+        from .checkpoint import format_outcome, run_checkpoint
+        import great_expectations  # noqa: F401
+    except ImportError as exc:
+        raise CliError(f"Great Expectations is not installed ({exc}): pip install 'driftline[gx]'") from exc
+
+    output, project_dir, schema = _target(args)
+    try:
+        outcome = run_checkpoint(output, project_dir, schema, monitors=args.monitor, families=args.family)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    print("\n".join(format_outcome(outcome, verbose=args.verbose)))
+    if args.result_json:
+        args.result_json.write_text(outcome.ge_result.describe())
+    return 0 if outcome.success else 1
+
+
+# -- driftline report ---------------------------------------------------------------------------------------------
+
+def _add_report(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("report", help="write one self-contained HTML report of the monitoring tables",
+                       description="Write an HTML file (no network needed) with, per monitor: performance (estimated "
+                                   "and realized, bands, thresholds, alerts), univariate drift per feature with the "
+                                   "reference and chunk distributions, multivariate drift, data quality, summary "
+                                   "statistics, the alerts and the feature rankings.")
+    _add_target_options(p)
+    p.add_argument("--output", "-o", type=Path, default=Path("driftline_report.html"),
+                   help="the HTML file to write (default: driftline_report.html)")
+    p.set_defaults(func=cmd_report)
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    output, project_dir, schema = _target(args)
+    warehouse, where = _open_warehouse(output, project_dir)
+    try:
+        summary = write_report(warehouse, schema, args.output, monitors=args.monitor, where=where)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    finally:
+        warehouse.close()
+    print(summary)
+    return 0
+
+
 # -- entry point -------------------------------------------------------------------------------------------------
 
-COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_demo, _add_summary, _add_fit]
+COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_demo, _add_summary, _add_fit, _add_status,
+                                                                 _add_checkpoint, _add_report]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -49,13 +49,25 @@ class Warehouse:
     def ident(name: str) -> str:
         return '"' + str(name).replace('"', '""') + '"'
 
+    @staticmethod
+    def literal(text: str) -> str:
+        return "'" + str(text).replace("'", "''") + "'"
+
     def read(self, schema: str, table: str) -> pd.DataFrame:
-        sql = f"select * from {self.ident(schema)}.{self.ident(table)}"
+        return self.query(f"select * from {self.ident(schema)}.{self.ident(table)}")
+
+    def query(self, sql: str) -> pd.DataFrame:
+        """The result of a read-only query as a frame."""
         if self.kind == "duckdb":
             return self.conn.sql(sql).df()
         with self.conn.cursor() as cur:
             cur.execute(sql)
             return pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
+
+    def tables(self, schema: str) -> set[str]:
+        """Names of the tables and views in schema."""
+        found = self.query(f"select table_name from information_schema.tables where table_schema = {self.literal(schema)}")
+        return set(found["table_name"])
 
     def write(self, schema: str, table: str, frame: pd.DataFrame, types: dict[str, str]) -> None:
         """Replace schema.table with frame; types maps each column to bool/int/float/text."""

@@ -1,0 +1,302 @@
+"""A Great Expectations checkpoint over driftline's monitoring tables, for warehouse CI.
+
+`driftline checkpoint` connects where the dbt target points (DuckDB or PostgreSQL), builds one expectation suite
+per monitoring table through GE's SQL data sources, runs them in one checkpoint and fails when:
+
+* a monitor's latest analysis chunk has an alert that the driftline_alert_exceptions seed does not allow-list
+  (the `allow_listed` column of driftline_alerts: the same rule as the dbt test expect_no_alerts_in_latest_chunk),
+  one expectation per monitor so the result names it;
+* the tables break their contract: no chunks, NULL keys, a period other than reference/analysis, or two rows
+  for the same monitor × period × chunk × column × method (a mixed-up history).
+
+DuckDB note: duckdb-engine hands out the connection itself as the DB-API cursor, so the ROLLBACK that SQLAlchemy
+issues when GE closes a connection discards a result GE has not fetched yet (GE reads after closing; GE issue
+#11579: every metric comes back empty). The engine here gives every cursor its own DuckDB cursor, which a rollback
+of the parent connection does not touch; the file is opened read-only, so there are no transactions to lose.
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+__all__ = ["FAMILY_TABLES", "CheckpointOutcome", "run_checkpoint", "format_outcome"]
+
+CHUNKS = "driftline_chunks"
+ALERTS = "driftline_alerts"
+CHUNK_KEY = ["monitor", "period", "chunk_index"]
+# table -> the columns that, after the chunk key, identify one row (the long contract of models/outputs/_outputs.yml)
+FAMILY_TABLES = {
+    "driftline_performance": ["kind", "metric", "method"],
+    "driftline_multivariate_drift": ["method"],
+    "driftline_univariate_drift": ["column_name", "method"],
+    "driftline_data_quality": ["column_name", "check_name"],
+    "driftline_summary_stats": ["column_name", "statistic"],
+}
+ALERT_FAMILIES = ["performance", "multivariate_drift", "univariate_drift", "data_quality", "summary_stats"]
+ALERT_COLUMNS = ["monitor", "chunk_key", "family", "kind", "column_name", "method", "value", "lower_threshold",
+                 "upper_threshold", "likely_causes"]
+SHOWN_ROWS = 20  # failing alert rows printed per monitor
+
+
+@dataclass
+class Check:
+    table: str
+    description: str
+    success: bool
+    observed: str = ""
+    rows: list[dict] = field(default_factory=list)  # the unexpected rows of an alerts check
+    error: str = ""
+
+
+@dataclass
+class CheckpointOutcome:
+    success: bool
+    checks: list[Check]
+    where: str
+    ge_result: Any = None  # GE's CheckpointResult
+
+
+# -- connection ---------------------------------------------------------------------------------------------------
+
+def _duckdb_path(output: dict[str, Any], project_dir: Path) -> Path:
+    raw = str(output.get("path") or "")
+    if not raw or raw == ":memory:":
+        raise ValueError("the duckdb target has no database file (path)")
+    path = Path(raw).expanduser()
+    if not path.is_absolute():  # dbt-duckdb resolves it against the working directory
+        path = path if path.exists() else project_dir / path
+    if not path.exists():
+        raise ValueError(f"duckdb file {path} does not exist: run dbt build first")
+    return path.resolve()
+
+
+def _duckdb_creator(path: Path):
+    """A DB-API connection factory for SQLAlchemy whose cursors survive a rollback (see the module docstring)."""
+    import duckdb
+    from duckdb_engine import ConnectionWrapper, CursorWrapper
+
+    class CursorPerQuery(ConnectionWrapper):
+        def __init__(self, conn: "duckdb.DuckDBPyConnection"):
+            super().__init__(conn)
+            self._duckdb = conn
+
+        def cursor(self) -> CursorWrapper:
+            return CursorWrapper(self._duckdb.cursor(), self)
+
+    return lambda: CursorPerQuery(duckdb.connect(str(path), read_only=True))
+
+
+def _postgres_url(output: dict[str, Any]) -> str:
+    from sqlalchemy.engine import URL
+
+    password = output.get("password", output.get("pass"))
+    url = URL.create("postgresql+psycopg2", username=output.get("user"), password=str(password) if password else None,
+                     host=output.get("host", "localhost"), port=int(output.get("port", 5432)),
+                     database=output.get("dbname") or output.get("database"))
+    return url.render_as_string(hide_password=False)
+
+
+def _add_datasource(context: Any, output: dict[str, Any], project_dir: Path) -> tuple[Any, str]:
+    kind = output.get("type")
+    if kind == "duckdb":
+        path = _duckdb_path(output, project_dir)
+        source = context.data_sources.add_sql(name="driftline", connection_string="duckdb:///:memory:",
+                                              kwargs={"creator": _duckdb_creator(path)})
+        return source, f"duckdb {path}"
+    if kind == "postgres":
+        source = context.data_sources.add_postgres(name="driftline", connection_string=_postgres_url(output))
+        return source, f"postgres {output.get('host', 'localhost')}:{output.get('port', 5432)}/{output.get('dbname') or output.get('database')}"
+    raise ValueError(f"the checkpoint supports duckdb and postgres targets, not '{kind}'")
+
+
+def _context() -> Any:
+    """An in-memory GE context: no great_expectations/ folder, no analytics calls, no progress bars."""
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import (DataContextConfig, InMemoryStoreBackendDefaults,
+                                                            ProgressBarsConfig)
+
+    config = DataContextConfig(store_backend_defaults=InMemoryStoreBackendDefaults(), analytics_enabled=False,
+                               progress_bars=ProgressBarsConfig(globally=False))
+    return gx.get_context(mode="ephemeral", project_config=config)
+
+
+# -- expectations -------------------------------------------------------------------------------------------------
+
+def _literal(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _query_literal(text: str) -> str:
+    """A SQL string literal inside an unexpected_rows_query, which GE formats with {batch}: braces doubled."""
+    return _literal(text).replace("{", "{{").replace("}", "}}")
+
+
+def _structure(table: str, key: list[str], gxe: Any, must_have_rows: bool) -> list[Any]:
+    """Contract checks of one long table: keys not NULL, a known period, one row per key."""
+    expectations = []
+    if must_have_rows:
+        expectations.append(gxe.ExpectTableRowCountToBeBetween(
+            min_value=1, description=f"{table} has rows (monitors are declared and `dbt build` ran)"))
+    for column in key:
+        expectations.append(gxe.ExpectColumnValuesToNotBeNull(column=column, description=f"{table}.{column} is never NULL"))
+    expectations.append(gxe.ExpectColumnValuesToBeInSet(
+        column="period", value_set=["reference", "analysis"], description=f"{table}.period is reference or analysis"))
+    expectations.append(gxe.ExpectCompoundColumnsToBeUnique(
+        column_list=key, ignore_row_if="never", description=f"{table} has one row per {' x '.join(key)}"))
+    return expectations
+
+
+def _alert_expectations(monitors: Iterable[str], families: list[str] | None, gxe: Any) -> list[Any]:
+    family_filter = ""
+    if families:
+        family_filter = " and family in (" + ", ".join(_query_literal(f) for f in families) + ")"
+    columns = ", ".join(ALERT_COLUMNS)
+    out = []
+    for monitor in monitors:
+        query = (f"select {columns} from {{batch}} where is_latest_chunk and not allow_listed "
+                 f"and monitor = {_query_literal(monitor)}{family_filter} order by alert_rank")
+        scope = f" ({', '.join(families)})" if families else ""
+        out.append(gxe.UnexpectedRowsExpectation(
+            unexpected_rows_query=query,
+            description=f"monitor {monitor}: no alert{scope} in the latest chunk that the allow-list does not cover"))
+    return out
+
+
+# -- run ----------------------------------------------------------------------------------------------------------
+
+def run_checkpoint(output: dict[str, Any], project_dir: Path, schema: str | None = None,
+                   monitors: list[str] | None = None, families: list[str] | None = None) -> CheckpointOutcome:
+    """Build the suites over the tables in ``schema`` (default: the target's), run the checkpoint, return its outcome.
+
+    ``monitors`` limits every check to those monitors; ``families`` limits the alert checks to those families.
+    Raises ValueError for a target, schema or filter that cannot be checked.
+    """
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+    import sqlalchemy as sa
+
+    unknown = sorted(set(families or []) - set(ALERT_FAMILIES))
+    if unknown:
+        raise ValueError(f"unknown alert family {', '.join(unknown)}; choose from {', '.join(ALERT_FAMILIES)}")
+    schema = schema or output.get("schema") or ("main" if output.get("type") == "duckdb" else "public")
+    context = _context()
+    source, where = _add_datasource(context, output, project_dir)
+    engine = source.get_engine()
+    inspector = sa.inspect(engine)
+    present = set(inspector.get_table_names(schema=schema)) | set(inspector.get_view_names(schema=schema))
+    if CHUNKS not in present:
+        raise ValueError(f"no {CHUNKS} in schema {schema} ({where}): run `dbt build` first, or pass --schema")
+    with engine.connect() as conn:
+        declared = [r[0] for r in conn.execute(sa.text(
+            f'select distinct monitor from "{schema}"."{CHUNKS}" order by monitor')).fetchall()]
+    if monitors:
+        missing = sorted(set(monitors) - set(declared))
+        if missing:
+            raise ValueError(f"monitor {', '.join(missing)} has no chunks in {schema}.{CHUNKS} "
+                             f"(monitors there: {', '.join(declared) or 'none'})")
+    checked = monitors or declared
+
+    tables: list[tuple[str, list[Any]]] = [(CHUNKS, _structure(CHUNKS, CHUNK_KEY, gxe, must_have_rows=True))]
+    for table, key in FAMILY_TABLES.items():
+        if table in present:
+            tables.append((table, _structure(table, CHUNK_KEY + key, gxe, must_have_rows=table == "driftline_univariate_drift")))
+    if ALERTS not in present:
+        raise ValueError(f"no {ALERTS} in schema {schema} ({where}): this driftline version builds it; run `dbt build`")
+    tables.append((ALERTS, [gxe.ExpectColumnValuesToNotBeNull(column=c, description=f"{ALERTS}.{c} is never NULL")
+                            for c in ("monitor", "family", "method", "is_latest_chunk", "allow_listed")]
+                   + _alert_expectations(checked, families, gxe)))
+
+    definitions = []
+    for table, expectations in tables:
+        if monitors:
+            names = ", ".join(_literal(m) for m in monitors)
+            asset = source.add_query_asset(name=table, query=f'select * from "{schema}"."{table}" where monitor in ({names})')
+        else:
+            asset = source.add_table_asset(name=table, table_name=table, schema_name=schema)
+        suite = context.suites.add(gx.ExpectationSuite(name=f"driftline.{table}"))
+        for expectation in expectations:
+            suite.add_expectation(expectation)
+        batch = asset.add_batch_definition_whole_table(name="whole table")
+        definitions.append(context.validation_definitions.add(gx.ValidationDefinition(name=table, data=batch, suite=suite)))
+    checkpoint = context.checkpoints.add(gx.Checkpoint(name="driftline", validation_definitions=definitions,
+                                                       result_format={"result_format": "COMPLETE"}))
+    result = checkpoint.run()
+    by_suite = {v.suite_name: v for v in result.run_results.values()}
+    checks = [_check(table, r) for table, _ in tables for r in by_suite[f"driftline.{table}"].results]
+    return CheckpointOutcome(success=bool(result.success), checks=checks, where=f"schema {schema} on {where}",
+                             ge_result=result)
+
+
+def _check(table: str, r: Any) -> Check:
+    config = r.expectation_config
+    description = config.description or config.type
+    info = r.exception_info or {}
+    errors = [v.get("exception_message") for v in info.values() if isinstance(v, dict) and v.get("raised_exception")]
+    if info.get("raised_exception"):
+        errors.append(info.get("exception_message"))
+    result = r.result or {}
+    rows: list[dict] = []
+    if config.type == "unexpected_rows_expectation":
+        observed = f"{result.get('observed_value', '?')} open alerts"
+        rows = list((result.get("details") or {}).get("unexpected_rows") or [])
+    elif "observed_value" in result:
+        observed = f"observed {result['observed_value']}"
+    elif "unexpected_count" in result:
+        observed = f"{result['unexpected_count']} of {result.get('element_count', '?')} rows unexpected"
+        sample = result.get("partial_unexpected_list") or []
+        if sample and not r.success:
+            observed += f", e.g. {sample[:3]}"
+    else:
+        observed = ""
+    return Check(table, description, bool(r.success), observed, rows, "; ".join(str(e) for e in errors if e))
+
+
+# -- output -------------------------------------------------------------------------------------------------------
+
+def _number(value: Any) -> str:
+    if value is None:
+        return "-"
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if number != number:  # NaN
+        return "NaN"
+    return f"{number:.4g}"
+
+
+def _alert_line(row: dict) -> str:
+    what = " ".join(str(row[c]) for c in ("family", "kind", "column_name", "method") if row.get(c) not in (None, ""))
+    bounds = f"[{_number(row.get('lower_threshold'))}, {_number(row.get('upper_threshold'))}]"
+    line = f"      {row.get('chunk_key')}  {what}  value {_number(row.get('value'))} outside {bounds}"
+    if row.get("likely_causes"):
+        line += f"  likely causes: {row['likely_causes']}"
+    return line
+
+
+def format_outcome(outcome: CheckpointOutcome) -> list[str]:
+    """The checkpoint result as lines: one per expectation, failing alerts listed under their monitor."""
+    out = [f"driftline checkpoint (Great Expectations): {outcome.where}"]
+    table = None
+    for check in outcome.checks:
+        if check.table != table:
+            table = check.table
+            out.append(f"  {table}")
+        mark = "PASS" if check.success else "FAIL"
+        detail = check.error or check.observed
+        out.append(f"    {mark}  {check.description}" + (f" ({detail})" if detail else ""))
+        for row in check.rows[:SHOWN_ROWS]:
+            out.append(_alert_line(row))
+        if len(check.rows) > SHOWN_ROWS:
+            out.append(f"      ... and {len(check.rows) - SHOWN_ROWS} more (query {ALERTS} where is_latest_chunk and not allow_listed)")
+    failed = [c for c in outcome.checks if not c.success]
+    out.append("")
+    if outcome.success:
+        out.append(f"checkpoint passed: {len(outcome.checks)} expectations met")
+    else:
+        out.append(f"checkpoint FAILED: {len(failed)} of {len(outcome.checks)} expectations not met. Known, accepted "
+                   "alerts go in the driftline_alert_exceptions seed (README, Warehouse CI).")
+    return out
