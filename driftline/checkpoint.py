@@ -48,6 +48,7 @@ class Check:
     observed: str = ""
     rows: list[dict] = field(default_factory=list)  # the unexpected rows of an alerts check
     error: str = ""
+    gates_alerts: bool = False  # an alert check (always printed), not a contract check
 
 
 @dataclass
@@ -80,10 +81,17 @@ def _duckdb_creator(path: Path):
     class CursorPerQuery(ConnectionWrapper):
         def __init__(self, conn: "duckdb.DuckDBPyConnection"):
             super().__init__(conn)
-            self._duckdb = conn
+            self._duckdb, self._cursors = conn, []
 
         def cursor(self) -> CursorWrapper:
-            return CursorWrapper(self._duckdb.cursor(), self)
+            cursor = self._duckdb.cursor()
+            self._cursors.append(cursor)
+            return CursorWrapper(cursor, self)
+
+        def close(self) -> None:  # release the file: a later `dbt build` needs to open it for writing
+            for cursor in self._cursors:
+                cursor.close()
+            super().close()
 
     return lambda: CursorPerQuery(duckdb.connect(str(path), read_only=True))
 
@@ -174,10 +182,6 @@ def run_checkpoint(output: dict[str, Any], project_dir: Path, schema: str | None
     ``monitors`` limits every check to those monitors; ``families`` limits the alert checks to those families.
     Raises ValueError for a target, schema or filter that cannot be checked.
     """
-    import great_expectations as gx
-    import great_expectations.expectations as gxe
-    import sqlalchemy as sa
-
     unknown = sorted(set(families or []) - set(ALERT_FAMILIES))
     if unknown:
         raise ValueError(f"unknown alert family {', '.join(unknown)}; choose from {', '.join(ALERT_FAMILIES)}")
@@ -185,6 +189,18 @@ def run_checkpoint(output: dict[str, Any], project_dir: Path, schema: str | None
     context = _context()
     source, where = _add_datasource(context, output, project_dir)
     engine = source.get_engine()
+    try:
+        return _run(context, source, engine, where, schema, monitors, families)
+    finally:
+        engine.dispose()  # closes the pooled connections (on DuckDB: the read-only hold on the file)
+
+
+def _run(context: Any, source: Any, engine: Any, where: str, schema: str, monitors: list[str] | None,
+         families: list[str] | None) -> CheckpointOutcome:
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+    import sqlalchemy as sa
+
     inspector = sa.inspect(engine)
     present = set(inspector.get_table_names(schema=schema)) | set(inspector.get_view_names(schema=schema))
     if CHUNKS not in present:
@@ -244,6 +260,8 @@ def _check(table: str, r: Any) -> Check:
         rows = list((result.get("details") or {}).get("unexpected_rows") or [])
     elif "observed_value" in result:
         observed = f"observed {result['observed_value']}"
+    elif result.get("element_count") == 0:
+        observed = "no rows"
     elif "unexpected_count" in result:
         observed = f"{result['unexpected_count']} of {result.get('element_count', '?')} rows unexpected"
         sample = result.get("partial_unexpected_list") or []
@@ -251,47 +269,41 @@ def _check(table: str, r: Any) -> Check:
             observed += f", e.g. {sample[:3]}"
     else:
         observed = ""
-    return Check(table, description, bool(r.success), observed, rows, "; ".join(str(e) for e in errors if e))
+    return Check(table, description, bool(r.success), observed, rows, "; ".join(str(e) for e in errors if e),
+                 gates_alerts=config.type == "unexpected_rows_expectation")
 
 
 # -- output -------------------------------------------------------------------------------------------------------
 
 def _number(value: Any) -> str:
-    if value is None:
-        return "-"
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if number != number:  # NaN
-        return "NaN"
-    return f"{number:.4g}"
+    from .status import number
+
+    return number(value)
 
 
 def _alert_line(row: dict) -> str:
     what = " ".join(str(row[c]) for c in ("family", "kind", "column_name", "method") if row.get(c) not in (None, ""))
-    bounds = f"[{_number(row.get('lower_threshold'))}, {_number(row.get('upper_threshold'))}]"
-    line = f"      {row.get('chunk_key')}  {what}  value {_number(row.get('value'))} outside {bounds}"
+    lower, upper = row.get("lower_threshold"), row.get("upper_threshold")
+    line = f"      {row.get('chunk_key')}  {what}  value {_number(row.get('value'))}"
+    if lower is not None or upper is not None:
+        line += f" outside [{_number(lower)}, {_number(upper)}]"
     if row.get("likely_causes"):
         line += f"  likely causes: {row['likely_causes']}"
     return line
 
 
-def format_outcome(outcome: CheckpointOutcome) -> list[str]:
-    """The checkpoint result as lines: one per expectation, failing alerts listed under their monitor."""
+def format_outcome(outcome: CheckpointOutcome, verbose: bool = False) -> list[str]:
+    """The checkpoint result as lines: per table the count of met expectations, then every failing one (every one
+    with ``verbose``) and every alert check, with the open alerts listed under their monitor."""
     out = [f"driftline checkpoint (Great Expectations): {outcome.where}"]
-    table = None
-    for check in outcome.checks:
-        if check.table != table:
-            table = check.table
-            out.append(f"  {table}")
-        mark = "PASS" if check.success else "FAIL"
-        detail = check.error or check.observed
-        out.append(f"    {mark}  {check.description}" + (f" ({detail})" if detail else ""))
-        for row in check.rows[:SHOWN_ROWS]:
-            out.append(_alert_line(row))
-        if len(check.rows) > SHOWN_ROWS:
-            out.append(f"      ... and {len(check.rows) - SHOWN_ROWS} more (query {ALERTS} where is_latest_chunk and not allow_listed)")
+    tables = list(dict.fromkeys(c.table for c in outcome.checks))
+    for table in tables:
+        checks = [c for c in outcome.checks if c.table == table]
+        met = sum(c.success for c in checks)
+        out.append(f"  {table}: {met} of {len(checks)} expectations met")
+        for check in checks:
+            if verbose or not check.success or check.gates_alerts:
+                out.extend(_check_lines(check))
     failed = [c for c in outcome.checks if not c.success]
     out.append("")
     if outcome.success:
@@ -299,4 +311,14 @@ def format_outcome(outcome: CheckpointOutcome) -> list[str]:
     else:
         out.append(f"checkpoint FAILED: {len(failed)} of {len(outcome.checks)} expectations not met. Known, accepted "
                    "alerts go in the driftline_alert_exceptions seed (README, Warehouse CI).")
+    return out
+
+
+def _check_lines(check: Check) -> list[str]:
+    mark = "PASS" if check.success else "FAIL"
+    detail = check.error or check.observed
+    out = [f"    {mark}  {check.description}" + (f" ({detail})" if detail else "")]
+    out += [_alert_line(row) for row in check.rows[:SHOWN_ROWS]]
+    if len(check.rows) > SHOWN_ROWS:
+        out.append(f"      ... and {len(check.rows) - SHOWN_ROWS} more (query {ALERTS} where is_latest_chunk and not allow_listed)")
     return out

@@ -239,6 +239,10 @@ def series_svg(axis: ChunkAxis, title: str, series: list[tuple[str, pd.DataFrame
         dash = ' stroke-dasharray="5 3"' if dashed else ""
         parts.append(f'<line x1="{x0}" x2="{x0 + 16}" y1="{y0 - 3}" y2="{y0 - 3}" stroke="{color}" stroke-width="2"{dash}/>'
                      f'<text x="{x0 + 20}" y="{y0}" class="p">{_e(name)}</text>')
+    x0, y0 = W - RIGHT - 112, H - 5
+    parts.append(f'<line class="thr" x1="{x0}" x2="{x0 + 14}" y1="{y0 - 3}" y2="{y0 - 3}"/><text x="{x0 + 17}" y="{y0}" '
+                 f'class="p">threshold</text><circle cx="{x0 + 70}" cy="{y0 - 3}" r="3" fill="{ALERT}"/>'
+                 f'<text x="{x0 + 76}" y="{y0}" class="p">alert</text>')
     return _svg(parts, title)
 
 

@@ -37,46 +37,51 @@ def _true(value: Any) -> bool:
     return value is not None and value is not pd.NA and not (isinstance(value, float) and value != value) and bool(value)
 
 
-def number(value: Any) -> str:
-    """Four significant digits, thousands grouped from 10,000: 0.7107, 0.0193, 1.785e+04 -> 17,850."""
+def number(value: Any, rate: bool = False) -> str:
+    """Four significant digits, thousands grouped from 10,000 (17,847); a rate as a percentage (15.6%, 0.01%)."""
     if _text(value) is None:
         return "-"
     v = float(value)
+    if rate:
+        return f"{v:.1%}" if v == 0 or abs(v) >= 0.001 else f"{v * 100:.1g}%"
     if abs(v) >= 10_000:
         return f"{v:,.0f}"
     return f"{v:.4g}"
 
 
-def _bound(row: Any) -> str:
+def _bound(row: Any, rate: bool) -> str:
+    """Which threshold the value crossed: ' < 0.92', or ' <= 21' for a value on its bound (the families whose alert
+    rule is 'not strictly inside')."""
     value = float(row.value) if _text(row.value) is not None else None
-    lower, upper = _text(row.lower_threshold), _text(row.upper_threshold)
     if value is None:
         return " (no value)"
-    if lower is not None and value <= float(row.lower_threshold):
-        return f" < {number(row.lower_threshold)}"
-    if upper is not None and value >= float(row.upper_threshold):
-        return f" > {number(row.upper_threshold)}"
+    for column, strict, loose, crossed in (("lower_threshold", "<", "<=", lambda v, b: v <= b),
+                                           ("upper_threshold", ">", ">=", lambda v, b: v >= b)):
+        bound = getattr(row, column)
+        if _text(bound) is not None and crossed(value, float(bound)):
+            return f" {strict if value != float(bound) else loose} {number(bound, rate)}"
     return ""  # an alert without a crossed bound: chi2's p < 0.05
 
 
-def _alert_groups(alerts: pd.DataFrame) -> list[tuple[str, list[str]]]:
-    """(heading, items) per family × kind × column, in alert_rank order."""
-    groups: dict[str, list[str]] = defaultdict(list)
+def _alert_groups(alerts: pd.DataFrame) -> list[tuple[tuple[str, str], list[str]]]:
+    """((family, column), items) per family × kind × column, in alert_rank order."""
+    groups: dict[tuple[str, str], list[str]] = defaultdict(list)
     for row in alerts.sort_values("alert_rank").itertuples():
         kind, column = _text(row.kind), _text(row.column_name)
-        heading = row.family + (f" ({kind})" if kind else "") + (f"  {column}" if column else "")
-        item = f"{row.method} {number(row.value)}{_bound(row)}"
+        heading = (row.family + (f" ({kind})" if kind else ""), column or "")
+        rate = row.family == "data_quality"  # its value is a share of the rows
+        item = f"{row.method} {number(row.value, rate)}{_bound(row, rate)}"
         if _true(row.allow_listed):
             item += f" [allowed: {_text(row.allow_reason) or 'allow-listed'}]"
         groups[heading].append(item)
     return list(groups.items())
 
 
-def _wrap(heading: str, items: list[str], width: int) -> list[str]:
+def _wrap(heading: tuple[str, str], items: list[str], widths: tuple[int, int]) -> list[str]:
     lines = []
     for start in range(0, len(items), ITEMS_PER_LINE):
-        label = heading if start == 0 else ""
-        lines.append(f"    {label:<{width}}  {', '.join(items[start:start + ITEMS_PER_LINE])}")
+        family, column = heading if start == 0 else ("", "")
+        lines.append(f"    {family:<{widths[0]}}  {column:<{widths[1]}}  {', '.join(items[start:start + ITEMS_PER_LINE])}")
     return lines
 
 
@@ -139,9 +144,9 @@ def status_lines(warehouse: Any, schema: str, monitors: list[str] | None = None,
             verdict += f" (+{n_allowed} allow-listed)"
         out.append(f"{monitor}  latest chunk {last.chunk_key} ({int(last.n_rows):,} rows): {verdict}")
         groups = _alert_groups(now)
-        width = max((len(h) for h, _ in groups), default=0)
+        widths = (max((len(h[0]) for h, _ in groups), default=0), max((len(h[1]) for h, _ in groups), default=0))
         for heading, items in groups:
-            out.extend(_wrap(heading, items, width))
+            out.extend(_wrap(heading, items, widths))
         causes = now[(now.family == "performance") & now.likely_causes.map(lambda v: _text(v) is not None)]
         if len(causes):
             top = causes.sort_values("alert_rank").iloc[0]
