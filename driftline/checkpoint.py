@@ -73,27 +73,35 @@ def _duckdb_path(output: dict[str, Any], project_dir: Path) -> Path:
     return path.resolve()
 
 
-def _duckdb_creator(path: Path):
-    """A DB-API connection factory for SQLAlchemy whose cursors survive a rollback (see the module docstring)."""
-    import duckdb
-    from duckdb_engine import ConnectionWrapper, CursorWrapper
+class _DuckdbConnections:
+    """SQLAlchemy's `creator` for DuckDB: read-only connections whose cursors survive a rollback (see the module
+    docstring), all closed by close_all() so the file is free again for the next `dbt build` (GE builds engines
+    of its own from the data source's settings, so disposing one engine is not enough)."""
 
-    class CursorPerQuery(ConnectionWrapper):
-        def __init__(self, conn: "duckdb.DuckDBPyConnection"):
-            super().__init__(conn)
-            self._duckdb, self._cursors = conn, []
+    def __init__(self, path: Path, schema: str):
+        self.path, self.schema, self.opened = path, schema, []
 
-        def cursor(self) -> CursorWrapper:
-            cursor = self._duckdb.cursor()
-            self._cursors.append(cursor)
-            return CursorWrapper(cursor, self)
+    def __call__(self) -> Any:
+        import duckdb
+        from duckdb_engine import ConnectionWrapper, CursorWrapper
 
-        def close(self) -> None:  # release the file: a later `dbt build` needs to open it for writing
-            for cursor in self._cursors:
-                cursor.close()
-            super().close()
+        use_schema = f"set schema = '{self.schema}'"  # GE leaves some table references unqualified
 
-    return lambda: CursorPerQuery(duckdb.connect(str(path), read_only=True))
+        class CursorPerQuery(ConnectionWrapper):
+            def cursor(self) -> CursorWrapper:
+                cursor = conn.cursor()  # a connection of its own: settings are not inherited
+                cursor.execute(use_schema)
+                return CursorWrapper(cursor, self)
+
+        conn = duckdb.connect(str(self.path), read_only=True)
+        conn.execute(use_schema)
+        self.opened.append(conn)
+        return CursorPerQuery(conn)
+
+    def close_all(self) -> None:
+        for conn in self.opened:
+            conn.close()  # closes its cursors too
+        self.opened.clear()
 
 
 def _postgres_url(output: dict[str, Any]) -> str:
@@ -106,15 +114,21 @@ def _postgres_url(output: dict[str, Any]) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def _add_datasource(context: Any, output: dict[str, Any], project_dir: Path) -> tuple[Any, str]:
+def _add_datasource(context: Any, output: dict[str, Any], project_dir: Path, schema: str,
+                    connections: list) -> tuple[Any, str]:
+    """GE's SQL data source for the target, with the driftline schema as its default schema."""
     kind = output.get("type")
     if kind == "duckdb":
         path = _duckdb_path(output, project_dir)
+        creator = _DuckdbConnections(path, schema.replace("'", "''"))
+        connections.append(creator)
         source = context.data_sources.add_sql(name="driftline", connection_string="duckdb:///:memory:",
-                                              kwargs={"creator": _duckdb_creator(path)})
+                                              kwargs={"creator": creator})
         return source, f"duckdb {path}"
     if kind == "postgres":
-        source = context.data_sources.add_postgres(name="driftline", connection_string=_postgres_url(output))
+        search_path = '"' + schema.replace('"', '""') + '"'
+        source = context.data_sources.add_postgres(name="driftline", connection_string=_postgres_url(output),
+                                                   kwargs={"connect_args": {"options": f"-csearch_path={search_path}"}})
         return source, f"postgres {output.get('host', 'localhost')}:{output.get('port', 5432)}/{output.get('dbname') or output.get('database')}"
     raise ValueError(f"the checkpoint supports duckdb and postgres targets, not '{kind}'")
 
@@ -142,13 +156,13 @@ def _query_literal(text: str) -> str:
     return _literal(text).replace("{", "{{").replace("}", "}}")
 
 
-def _structure(table: str, key: list[str], gxe: Any, must_have_rows: bool) -> list[Any]:
-    """Contract checks of one long table: keys not NULL, a known period, one row per key."""
+def _structure(table: str, key: list[str], gxe: Any, must_have_rows: bool, not_null: tuple[str, ...] = ()) -> list[Any]:
+    """Contract checks of one long table: keys (and ``not_null``) not NULL, a known period, one row per key."""
     expectations = []
     if must_have_rows:
         expectations.append(gxe.ExpectTableRowCountToBeBetween(
             min_value=1, description=f"{table} has rows (monitors are declared and `dbt build` ran)"))
-    for column in key:
+    for column in [*key, *not_null]:
         expectations.append(gxe.ExpectColumnValuesToNotBeNull(column=column, description=f"{table}.{column} is never NULL"))
     expectations.append(gxe.ExpectColumnValuesToBeInSet(
         column="period", value_set=["reference", "analysis"], description=f"{table}.period is reference or analysis"))
@@ -186,25 +200,42 @@ def run_checkpoint(output: dict[str, Any], project_dir: Path, schema: str | None
     if unknown:
         raise ValueError(f"unknown alert family {', '.join(unknown)}; choose from {', '.join(ALERT_FAMILIES)}")
     schema = schema or output.get("schema") or ("main" if output.get("type") == "duckdb" else "public")
+    present = _tables(output, project_dir, schema)
+    if CHUNKS not in present:
+        raise ValueError(f"no {CHUNKS} in schema {schema}: run `dbt build` first, or pass --schema")
+    if ALERTS not in present:
+        raise ValueError(f"no {ALERTS} in schema {schema}: this driftline version builds it; run `dbt build`")
     context = _context()
-    source, where = _add_datasource(context, output, project_dir)
+    connections: list = []
+    source, where = _add_datasource(context, output, project_dir, schema, connections)
     engine = source.get_engine()
     try:
-        return _run(context, source, engine, where, schema, monitors, families)
+        return _run(context, source, engine, where, schema, present, monitors, families)
     finally:
-        engine.dispose()  # closes the pooled connections (on DuckDB: the read-only hold on the file)
+        engine.dispose()
+        for opened in connections:
+            opened.close_all()
 
 
-def _run(context: Any, source: Any, engine: Any, where: str, schema: str, monitors: list[str] | None,
-         families: list[str] | None) -> CheckpointOutcome:
+def _tables(output: dict[str, Any], project_dir: Path, schema: str) -> set[str]:
+    """The tables in schema, found before GE connects (a missing file or schema is the user's error, not GE's)."""
+    from .warehouse import Warehouse
+
+    if output.get("type") == "duckdb":
+        _duckdb_path(output, project_dir)  # a clear error for a missing file
+    warehouse = Warehouse(output, project_dir, read_only=True)
+    try:
+        return warehouse.tables(schema)
+    finally:
+        warehouse.close()
+
+
+def _run(context: Any, source: Any, engine: Any, where: str, schema: str, present: set[str],
+         monitors: list[str] | None, families: list[str] | None) -> CheckpointOutcome:
     import great_expectations as gx
     import great_expectations.expectations as gxe
     import sqlalchemy as sa
 
-    inspector = sa.inspect(engine)
-    present = set(inspector.get_table_names(schema=schema)) | set(inspector.get_view_names(schema=schema))
-    if CHUNKS not in present:
-        raise ValueError(f"no {CHUNKS} in schema {schema} ({where}): run `dbt build` first, or pass --schema")
     with engine.connect() as conn:
         declared = [r[0] for r in conn.execute(sa.text(
             f'select distinct monitor from "{schema}"."{CHUNKS}" order by monitor')).fetchall()]
@@ -215,12 +246,11 @@ def _run(context: Any, source: Any, engine: Any, where: str, schema: str, monito
                              f"(monitors there: {', '.join(declared) or 'none'})")
     checked = monitors or declared
 
-    tables: list[tuple[str, list[Any]]] = [(CHUNKS, _structure(CHUNKS, CHUNK_KEY, gxe, must_have_rows=True))]
+    tables: list[tuple[str, list[Any]]] = [(CHUNKS, _structure(CHUNKS, CHUNK_KEY, gxe, must_have_rows=True,
+                                                                  not_null=("chunk_key", "n_rows")))]
     for table, key in FAMILY_TABLES.items():
         if table in present:
             tables.append((table, _structure(table, CHUNK_KEY + key, gxe, must_have_rows=table == "driftline_univariate_drift")))
-    if ALERTS not in present:
-        raise ValueError(f"no {ALERTS} in schema {schema} ({where}): this driftline version builds it; run `dbt build`")
     tables.append((ALERTS, [gxe.ExpectColumnValuesToNotBeNull(column=c, description=f"{ALERTS}.{c} is never NULL")
                             for c in ("monitor", "family", "method", "is_latest_chunk", "allow_listed")]
                    + _alert_expectations(checked, families, gxe)))
@@ -231,7 +261,7 @@ def _run(context: Any, source: Any, engine: Any, where: str, schema: str, monito
             names = ", ".join(_literal(m) for m in monitors)
             asset = source.add_query_asset(name=table, query=f'select * from "{schema}"."{table}" where monitor in ({names})')
         else:
-            asset = source.add_table_asset(name=table, table_name=table, schema_name=schema)
+            asset = source.add_table_asset(name=table, table_name=table)  # in the data source's default schema
         suite = context.suites.add(gx.ExpectationSuite(name=f"driftline.{table}"))
         for expectation in expectations:
             suite.add_expectation(expectation)

@@ -147,6 +147,8 @@ def _round2(r: float) -> str:
 
 
 def test_dbt_test_fails_on_the_demo_and_passes_once_allow_listed(demo_outputs, workdir):
+    """The dbt test and the Great Expectations checkpoint (`driftline checkpoint`) gate the same alerts."""
+    from support.cli import run_driftline
     from support.dbt import DbtProject
 
     built = demo_outputs
@@ -159,6 +161,10 @@ def test_dbt_test_fails_on_the_demo_and_passes_once_allow_listed(demo_outputs, w
     assert f"Got {len(latest)} results" in failing.stdout
     warned = built.project.run("test", "-s", "driftline_alerts,test_type:generic", monitors=built.monitors)
     assert f"Got {len(latest)} results, configured to warn" in warned.stdout
+    # the Great Expectations checkpoint fails on the same alerts
+    code, out, _ = run_driftline(built, "checkpoint")
+    assert code == 1, out
+    assert f"FAIL  monitor loan_default: no alert in the latest chunk that the allow-list does not cover ({len(latest)} open alerts)" in out
 
     # A project allow-lists with its own seed of the same name and disables the package's one.
     allowed = DbtProject(workdir, built.project.adapter, built.schema, built.project.duckdb_path, variant="allow")
@@ -175,6 +181,10 @@ def test_dbt_test_fails_on_the_demo_and_passes_once_allow_listed(demo_outputs, w
         allowed.run("build", "-s", "driftline_alerts", monitors=built.monitors, extra_vars={"driftline_alert_severity": "error"})
         listed = built.table("driftline_alerts")
         assert listed.allow_listed.astype(bool).all() and (listed.allow_reason == "known drift").all()
+        code, out, _ = run_driftline(built, "checkpoint")
+        assert code == 0, out
+        assert "PASS  monitor loan_default: no alert in the latest chunk that the allow-list does not cover (0 open alerts)" in out
+        assert out.rstrip().splitlines()[-1].startswith("checkpoint passed: ")
         # allow-listing only some families leaves the others failing
         (allowed.dir / "seeds" / "driftline_alert_exceptions.csv").write_text(
             "monitor,family,column_name,method,reason\n*,performance,*,*,concept shift\n")
@@ -183,6 +193,11 @@ def test_dbt_test_fails_on_the_demo_and_passes_once_allow_listed(demo_outputs, w
         still = allowed.run("test", "-s", "driftline_alerts,test_type:generic", monitors=built.monitors,
                             extra_vars={"driftline_alert_severity": "error"}, expect_fail=True)
         assert f"Got {int((latest.family != 'performance').sum())} results" in still.stdout
+        code, out, _ = run_driftline(built, "checkpoint")
+        assert code == 1 and f"({int((latest.family != 'performance').sum())} open alerts)" in out
+        assert "performance realized" not in out and "univariate_drift car_value jensen_shannon" in out
+        code, out, _ = run_driftline(built, "checkpoint", "--family", "performance")  # gate only what is allow-listed
+        assert code == 0 and "no alert (performance) in the latest chunk" in out
     finally:  # leave the shared demo build as it was for the other tests
         built.project.run("seed", monitors=built.monitors)
         built.project.run("run", "-s", "driftline_alerts", monitors=built.monitors)
