@@ -418,15 +418,18 @@ def _univariate_section(axis: ChunkAxis, rows: pd.DataFrame, pairs: pd.DataFrame
         alert_slots = {s for s, a in zip(axis.slots(frame), frame.alert.map(_true)) if a and s is not None}
         mine = pairs[pairs.column_name == column] if not pairs.empty else pairs
         kind = str(frame.column_type.iloc[0]) if "column_type" in frame else ""
-        dist = ""
+        dist = note = ""
         if not mine.empty:
             prof = profile[profile.column_name == column] if not profile.empty else profile
             if kind == "continuous" and len(prof) and _finite(prof.doane_bins.iloc[0]):
                 edges = np.linspace(float(prof.bin_low.iloc[0]), float(prof.bin_high.iloc[0]), int(prof.doane_bins.iloc[0]) + 1)
-                dist = joyplot_svg(axis, f"{column}: distribution per chunk (outline: reference)", mine, edges, alert_slots)
+                dist = joyplot_svg(axis, f"{column}: distribution per chunk", mine, edges, alert_slots)
+                note = ("share of each chunk's values per reference bin; outline: the whole reference; "
+                        "red: a drift method alerts")
             elif kind == "categorical":
                 dist = stacked_svg(axis, f"{column}: category shares per chunk", mine, alert_slots)
-        panels = [f'<figure class="panel dist">{dist}</figure>'] if dist else []
+                note = "categories by reference share; red dot: a drift method alerts"
+        panels = [f'<figure class="panel dist">{dist}<figcaption class="quiet">{_e(note)}</figcaption></figure>'] if dist else []
         n_plots += bool(dist)
         for method, mframe in frame.groupby("method", sort=True):
             n_alerts = int(mframe.alert.map(_true)[mframe.period == "analysis"].sum())
@@ -519,7 +522,7 @@ main{padding:0 24px 40px}section.monitor{margin-top:18px}h2{border-bottom:2px so
 section.family{background:#fff;border:1px solid #e2e2e2;border-radius:6px;padding:6px 14px;margin:12px 0}
 section.family h3{margin:6px 0}h4{margin:12px 0 4px}small{color:#777;font-weight:normal}
 .grid{display:flex;flex-wrap:wrap;gap:10px}figure.panel{margin:0;background:#fff;border:1px solid #eee;border-radius:4px;padding:2px}
-figure.alerting{border-color:#e8a1a1}figcaption{font-size:12px;color:#555;padding:0 6px 4px}figcaption.quiet{color:#aaa}.scroll{overflow-x:auto}
+figure.alerting{border-color:#e8a1a1}figcaption{font-size:12px;color:#555;padding:0 6px 4px;max-width:392px}figcaption.quiet{color:#aaa}.scroll{overflow-x:auto}
 .badge{background:#d62728;color:#fff;border-radius:8px;padding:0 6px;font-size:11px}
 svg.plot text{font-size:10px;fill:#444}svg.plot .t{font-size:11px;font-weight:600;fill:#222}
 svg.plot .xl{text-anchor:middle;font-size:9px}svg.plot .yl{text-anchor:end;font-size:9px}svg.plot .p{font-size:9px;fill:#888}
