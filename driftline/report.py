@@ -289,7 +289,7 @@ def joyplot_svg(axis: ChunkAxis, title: str, pairs: pd.DataFrame, edges: np.ndar
 
 def stacked_svg(axis: ChunkAxis, title: str, pairs: pd.DataFrame, alerts: set[int]) -> str:
     """Per chunk, a bar of its category shares, categories ordered (and coloured) by their reference share;
-    categories the reference lacks are hatched in the last colour. An alerting chunk's label is red."""
+    categories the reference lacks are hatched. A red dot above the bar marks an alerting chunk."""
     parts = _frame_svg(axis, title, 0, 1, rate=True)
     order = (pairs.groupby("bin_key").ref_n.max().sort_values(ascending=False))
     known = [k for k in order.index if order[k] > 0]
@@ -377,7 +377,7 @@ class _Tables:
 # -- sections -----------------------------------------------------------------------------------------------------
 
 def _panel_title(family: Family, key: tuple) -> str:
-    parts = [str(k) for k in key if k is not None and str(k) != "" and str(k) == str(k)]
+    parts = [str(k) for k in key if k is not None and not (isinstance(k, float) and math.isnan(k)) and str(k) != ""]
     if family.name == "performance" and len(parts) == 2 and parts[0] == parts[1]:
         parts = parts[1:]  # method = metric except confusion-matrix cells
     return " · ".join(parts) or family.name

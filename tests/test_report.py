@@ -149,3 +149,23 @@ def test_monitor_filter_and_progress(demo_outputs, tmp_path):
          "rankings"], 1)]
     assert pipe.getvalue() == ""  # not a terminal: no progress line
     assert plots == {"loan_default": page.count('<svg class="plot"')}
+
+
+def test_report_and_status_on_awkward_inputs(edge_outputs, tmp_path):
+    """The edge build: an empty analysis, NULL timestamps, period chunks, constant and all-missing columns,
+    dropped remainders. Every monitor gets its section, and every plot-bearing family of a monitor that has
+    analysis chunks draws at least one plot."""
+    path = tmp_path / "edge.html"
+    code, out, err = run_driftline(edge_outputs, "report", "--output", str(path))
+    assert code == 0, err
+    page = path.read_text(encoding="utf-8")
+    monitors = sorted({m["name"] for m in edge_outputs.monitors})
+    assert re.findall(r'<section class="monitor" id="monitor-([^"]+)"', page) == monitors
+    assert f"{len(monitors)} monitor(s)" in out
+    for monitor in monitors:
+        section = page.split(f'id="monitor-{monitor}"', 1)[1].split('<section class="monitor"', 1)[0]
+        assert section.count('<svg class="plot"') > 0, monitor
+    code, out, err = run_driftline(edge_outputs, "status")
+    assert code == 0, err
+    assert "edge_empty_analysis  no analysis chunks yet" in out
+    assert all(f"\n{m}  " in out for m in monitors)
