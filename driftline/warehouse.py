@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-_PG_TYPES = {"bool": "boolean", "int": "bigint", "float": "double precision", "text": "text"}
+_PG_TYPES = {"bool": "boolean", "int": "bigint", "float": "double precision", "text": "text", "timestamp": "timestamp"}
 
 
 class WarehouseError(RuntimeError):
@@ -49,13 +49,25 @@ class Warehouse:
     def ident(name: str) -> str:
         return '"' + str(name).replace('"', '""') + '"'
 
-    def read(self, schema: str, table: str) -> pd.DataFrame:
+    def read(self, schema: str, table: str, where: dict[str, Any] | None = None) -> pd.DataFrame:
+        """The table, or only its rows whose columns equal the values in `where`."""
         sql = f"select * from {self.ident(schema)}.{self.ident(table)}"
+        params = list((where or {}).values())
+        if where:
+            sql += " where " + " and ".join(f"{self.ident(c)} = " + ("?" if self.kind == "duckdb" else "%s") for c in where)
         if self.kind == "duckdb":
-            return self.conn.sql(sql).df()
+            return self.conn.execute(sql, params).df()
         with self.conn.cursor() as cur:
-            cur.execute(sql)
+            cur.execute(sql, params)
             return pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
+
+    def exists(self, schema: str, table: str) -> bool:
+        if self.kind == "duckdb":
+            sql = "select count(*) from information_schema.tables where table_schema = ? and table_name = ?"
+            return self.conn.execute(sql, [schema, table]).fetchone()[0] > 0
+        with self.conn.cursor() as cur:
+            cur.execute("select count(*) from information_schema.tables where table_schema = %s and table_name = %s", [schema, table])
+            return cur.fetchone()[0] > 0
 
     def write(self, schema: str, table: str, frame: pd.DataFrame, types: dict[str, str]) -> None:
         """Replace schema.table with frame; types maps each column to bool/int/float/text."""
@@ -75,9 +87,15 @@ class Warehouse:
         buffer.seek(0)
         with self.conn.cursor() as cur:
             cur.execute(f"create schema if not exists {self.ident(schema)}")
-            cur.execute(f"drop table if exists {target}")
-            cur.execute(f"create table {target} ({columns})")
-            cur.copy_expert(f"copy {target} from stdin with (format csv)", buffer)
+            cur.execute("begin")  # one transaction: a failed load keeps the previous table
+            try:
+                cur.execute(f"drop table if exists {target}")
+                cur.execute(f"create table {target} ({columns})")
+                cur.copy_expert(f"copy {target} from stdin with (format csv)", buffer)
+            except Exception:
+                cur.execute("rollback")
+                raise
+            cur.execute("commit")
 
 
 def _csv_value(value: Any) -> str:

@@ -4,13 +4,18 @@ Writes
   tests/fixtures/car_loan_domain_classifier.csv   car_loan and car_loan_dq parity data, chunks of 5000 rows
   tests/fixtures/domain_classifier_edge_{reference,analysis,expected}.csv
       a small awkward data set (an all-NaN feature, a constant one, a single-category one, a numeric column
-      treated as categorical, NaN and an unseen category, a 3-row last chunk) and NannyML's results on it.
+      treated as categorical, NaN and an unseen category) and NannyML's results on it, per `case`:
+        edge             400 reference rows, 403 analysis rows, chunks of 100 (a 3-row last chunk)
+        whole_reference  chunks of 1000: the reference is one chunk, all rows labelled 1 (a single class)
+        few_rows         the first 12 reference rows and 13 analysis rows, chunks of 6: more features than
+                         rows in a chunk, and a 1-row last chunk
 
 Single thread: NannyML's default hyperparameters use n_jobs=-1 (all cores), which makes LightGBM's result
 depend on the machine. The calculator takes the hyperparameters as an argument, so the oracle passes
 NannyML's own defaults with n_jobs=1 (no patching). verbose=-1 only silences LightGBM's log.
 
-Run it in an environment that has NannyML (never driftline's own): /work/oracle-venv/bin/python tests/oracle/domain_classifier.py
+Run it in an environment that has NannyML (never driftline's own):
+    /work/oracle-venv/bin/python tests/oracle/domain_classifier.py [edge] [car_loan]   (both by default)
 The committed CSVs are what the tests read, so CI needs no NannyML.
 """
 import os
@@ -76,11 +81,23 @@ def edge() -> None:
     reference.to_csv(FIXTURES / "domain_classifier_edge_reference.csv", index=False, float_format="%.17g")
     analysis.to_csv(FIXTURES / "domain_classifier_edge_analysis.csv", index=False, float_format="%.17g")
     features = ["x", "all_missing", "constant", "code", "colour", "single", "flag"]
-    result = run(reference, analysis, features, ["code", "colour", "single", "flag"], "ts", 100)
-    print(result.to_string(), flush=True)
-    result.to_csv(FIXTURES / "domain_classifier_edge_expected.csv", index=False, float_format="%.17g")
+    parts = []
+    for case, n_reference, n_analysis, chunk_size in EDGE_CASES:
+        result = run(reference.head(n_reference), analysis.head(n_analysis), features,
+                     ["code", "colour", "single", "flag"], "ts", chunk_size)
+        result.insert(0, "case", case)
+        parts.append(result)
+        print(result.to_string(), flush=True)
+    pd.concat(parts).to_csv(FIXTURES / "domain_classifier_edge_expected.csv", index=False, float_format="%.17g")
 
+
+EDGE_CASES = [("edge", 400, 403, 100), ("whole_reference", 400, 403, 1000), ("few_rows", 12, 13, 6)]
 
 if __name__ == "__main__":
-    edge()
-    car_loan()
+    import sys
+
+    parts = sys.argv[1:] or ["edge", "car_loan"]
+    if "edge" in parts:
+        edge()
+    if "car_loan" in parts:
+        car_loan()
