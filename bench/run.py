@@ -1,6 +1,6 @@
 """Benchmark driftline end to end on DuckDB (a benchmark script, not a test).
 
-    python bench/run.py --rows N [--target duckdb] [--reference R.parquet --analysis A.parquet] [--keep]
+    python bench/run.py --rows N [--target duckdb] [--reference R.parquet --analysis A.parquet] [--domain-classifier] [--keep]
 
 Generates N synthetic car-loan rows (half reference, half analysis, drift on) -- or loads the two parquet
 files -- into a fresh DuckDB file under bench/out/, writes a throwaway dbt project under bench/out/project
@@ -9,6 +9,7 @@ that installs this repository as a local package with one monitor over the data,
 
     stage=<generate|load|deps|build> seconds=<s>
     model=<model name> seconds=<execution_time from run_results.json>
+    domain_classifier period=<p> chunks=<k> ... seconds_per_chunk=<s>   <- with --domain-classifier
     rows=N total_seconds=T peak_rss_mb=M      <- always the last line
 
 total_seconds = load + build (data ingestion into the warehouse plus the dbt build; generation and
@@ -53,6 +54,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--analysis", type=Path, help="parquet file with the analysis rows (instead of --rows)")
     p.add_argument("--seed", type=int, default=42, help="generator seed (default 42)")
     p.add_argument("--keep", action="store_true", help="keep bench/out/ (database and dbt project) afterwards")
+    p.add_argument("--domain-classifier", action="store_true",
+                   help="add the domain classifier to the monitor's multivariate methods (5 LightGBM fits per chunk) "
+                        "and print its cost per chunk")
     p.add_argument("--empty-monitors", action="store_true",
                    help="harness smoke test: declare no monitors, so dbt builds nothing driftline-specific")
     args = p.parse_args(argv)
@@ -108,7 +112,7 @@ def load_parquet(con, reference: Path, analysis: Path) -> tuple[int, int, float]
     return counts[0], counts[1], time.perf_counter() - t0
 
 
-def write_project(analysis_rows: int, empty_monitors: bool) -> None:
+def write_project(analysis_rows: int, empty_monitors: bool, domain_classifier: bool = False) -> None:
     import yaml
 
     monitors = [] if empty_monitors else [{
@@ -124,7 +128,7 @@ def write_project(analysis_rows: int, empty_monitors: bool) -> None:
             "categorical_methods": ["chi2", "jensen_shannon", "l_infinity", "hellinger"],
         },
         # multivariate drift: PCA reconstruction (fit in Python, scored in SQL)
-        "multivariate": {"methods": ["pca_reconstruction"]},
+        "multivariate": {"methods": ["pca_reconstruction"] + (["domain_classifier"] if domain_classifier else [])},
         # realized performance and CBPE (fit on the reference by the dbt Python model, scored in SQL)
         "y_pred_proba": "y_pred_proba",
         "y_pred": "y_pred",
@@ -185,6 +189,18 @@ def model_timings() -> list[tuple[str, float]]:
             for r in results if r["unique_id"].startswith("model.")]
 
 
+def print_domain_classifier_cost() -> None:
+    """Per-chunk cost of the domain classifier, from the seconds it recorded for each chunk."""
+    import duckdb
+
+    with duckdb.connect(str(DB_PATH), read_only=True) as con:
+        rows = con.execute("select period, count(*), avg(n_rows), max(n_reference), avg(compute_seconds), sum(compute_seconds) "
+                           "from main.driftline__chunk_domain_classifier group by period order by period desc").fetchall()
+    for period, chunks, n_rows, n_reference, mean_s, total_s in rows:
+        print(f"domain_classifier period={period} chunks={chunks} rows_per_chunk={n_rows:.0f} reference_rows={n_reference} "
+              f"seconds_per_chunk={mean_s:.2f} seconds={total_s:.2f}")
+
+
 def main(argv=None) -> int:
     args = parse_args(argv)
     import duckdb
@@ -201,13 +217,15 @@ def main(argv=None) -> int:
     print(f"stage=generate seconds={generate_s:.2f}", flush=True)
     print(f"stage=load seconds={load_s:.2f}", flush=True)
 
-    write_project(n_analysis, args.empty_monitors)
+    write_project(n_analysis, args.empty_monitors, args.domain_classifier)
     deps_s = run_dbt("deps")
     print(f"stage=deps seconds={deps_s:.2f}", flush=True)
     build_s = run_dbt("build")
     print(f"stage=build seconds={build_s:.2f}", flush=True)
     for name, seconds in model_timings():
         print(f"model={name} seconds={seconds:.2f}")
+    if args.domain_classifier:
+        print_domain_classifier_cost()
 
     if not args.keep:
         shutil.rmtree(OUT_DIR, ignore_errors=True)

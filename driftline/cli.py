@@ -231,19 +231,24 @@ FITS = [
 
 
 def _add_fit(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("fit", help="fit CBPE and PCA reconstruction on the reference and write the fitted state (for engines without dbt Python models)",
-                       description="Builds the two small models the fit reads (dbt run), fits the calibration maps and "
+    p = sub.add_parser("fit", help="fit CBPE and PCA reconstruction on the reference, compute the domain classifier per chunk, and write them (for engines without dbt Python models)",
+                       description="Builds the small models the fit reads (dbt run), fits the calibration maps and "
                                    "sampling-error components of every monitor with performance metrics, and the PCA "
                                    "reconstruction of every monitor with multivariate drift, and writes them to "
-                                   "driftline__cbpe_fit and driftline__pca_fit in the same schema. Run it once per "
-                                   "reference or configuration change; "
-                                   "schedule only `dbt build`.")
+                                   "driftline__cbpe_fit and driftline__pca_fit in the same schema; monitors whose "
+                                   "configuration and reference are unchanged keep their fit. Without the domain "
+                                   "classifier, run it once per reference or configuration change and schedule only "
+                                   "`dbt build`. With it, the command also builds the chunk models and computes the "
+                                   "domain classifier for every chunk that lacks a value (driftline__chunk_domain_classifier): "
+                                   "schedule `driftline fit` before every `dbt build`.")
     p.add_argument("--project-dir", type=Path, default=Path("."), help="the dbt project (default: .)")
     p.add_argument("--profiles-dir", type=Path, default=None,
                    help="folder holding profiles.yml (default: $DBT_PROFILES_DIR, the project dir if it has one, ~/.dbt)")
     p.add_argument("--target", default=None, help="profile target (default: the profile's own)")
     p.add_argument("--vars", default=None, help="dbt --vars, if the monitors are passed that way")
     p.add_argument("--seed", type=int, default=0, help="seed of the average_precision bootstrap (default 0)")
+    p.add_argument("--full-refresh", action="store_true",
+                   help="recompute the domain-classifier value of every chunk, not only of new or changed ones")
     p.set_defaults(func=cmd_fit)
 
 
@@ -265,26 +270,70 @@ def cmd_fit(args: argparse.Namespace) -> int:
     project_dir = args.project_dir.resolve()
     profiles_dir = (args.profiles_dir or default_profiles_dir(project_dir)).resolve()
     output = read_target(project_dir, profiles_dir, args.target)
-    inputs = [name for fit_inputs, _, _ in FITS for name in fit_inputs]
+    inputs = [name for fit_inputs, _, _ in FITS for name in fit_inputs] + [DOMAIN_CLASSIFIER_SPECS]
     dbt_args = ["run", "--select", *inputs] + (["--target", args.target] if args.target else []) + (["--vars", args.vars] if args.vars else [])
     code = run_dbt(*dbt_args, project_dir=project_dir, profiles_dir=profiles_dir)
     if code != 0:
         return code
-    fitters = {"driftline__cbpe_fit": lambda specs, rows: fit_all(specs, rows, seed=args.seed),
-               "driftline__pca_fit": fit_all_reconstruction}
+    fitters = {"driftline__cbpe_fit": lambda specs, rows, previous: fit_all(specs, rows, seed=args.seed, previous=previous),
+               "driftline__pca_fit": lambda specs, rows, previous: fit_all_reconstruction(specs, rows, previous=previous)}
     warehouse = Warehouse(output, project_dir)
     try:
         for (spec_model, rows_model), table, types in FITS:
             schema = _model_schema(project_dir, spec_model)
             specs, rows = warehouse.read(schema, spec_model), warehouse.read(schema, rows_model)
+            previous = warehouse.read(schema, table) if warehouse.exists(schema, table) else None  # unchanged monitors keep it
             try:
-                state = fitters[table](specs, rows)
+                state = fitters[table](specs, rows, previous)
             except ValueError as exc:
                 raise CliError(str(exc)) from exc
             warehouse.write(schema, table, state[list(types)], types)
             print(f"driftline fit: {len(specs)} monitor(s) fitted, {len(state)} rows written to {schema}.{table}")
+        code = _fit_domain_classifier(args, project_dir, profiles_dir, warehouse)
     finally:
         warehouse.close()
+    return code
+
+
+# The domain classifier scores analysis chunks too, so on engines without dbt Python models `driftline fit`
+# must run before every `dbt build`: it builds the chunk models it reads, then computes the chunks that lack
+# a value (driftline__domain_classifier_chunks.is_pending) and rewrites the small table of values.
+DOMAIN_CLASSIFIER_SPECS = "driftline__domain_classifier_specs"
+DOMAIN_CLASSIFIER_INPUTS = ["driftline__reference_profile", "driftline_chunks", "driftline__domain_classifier_chunks",
+                            "driftline__domain_classifier_rows"]   # driftline__multivariate_reference: built with the PCA inputs
+DOMAIN_CLASSIFIER_TABLE = ("driftline__chunk_domain_classifier",
+                           {"monitor": "text", "period": "text", "chunk_index": "int", "n_rows": "int", "n_reference": "int",
+                            "value": "float", "fit_fingerprint": "text", "dc_signature": "text", "computed_at": "timestamp",
+                            "compute_seconds": "float"})
+
+
+def _fit_domain_classifier(args: argparse.Namespace, project_dir: Path, profiles_dir: Path, warehouse) -> int:
+    from .fitting.state import domain_classifier_values
+
+    schema = _model_schema(project_dir, DOMAIN_CLASSIFIER_SPECS)
+    specs = warehouse.read(schema, DOMAIN_CLASSIFIER_SPECS)
+    if specs.empty:
+        return 0
+    dbt_args = ["run", "--select", *DOMAIN_CLASSIFIER_INPUTS] + (["--target", args.target] if args.target else []) \
+        + (["--vars", args.vars] if args.vars else []) + (["--full-refresh"] if args.full_refresh else [])
+    code = run_dbt(*dbt_args, project_dir=project_dir, profiles_dir=profiles_dir)
+    if code != 0:
+        return code
+    table, types = DOMAIN_CLASSIFIER_TABLE
+    chunks = warehouse.read(schema, "driftline__domain_classifier_chunks")
+    previous = warehouse.read(schema, table) if warehouse.exists(schema, table) else None
+    reference_rows = lambda monitor: warehouse.read(schema, "driftline__multivariate_reference", where={"monitor": monitor})  # noqa: E731
+    chunk_rows = lambda monitor, index: warehouse.read(schema, "driftline__domain_classifier_rows",  # noqa: E731
+                                                       where={"monitor": monitor, "chunk_index": index})
+    try:
+        values = domain_classifier_values(specs, chunks, reference_rows, chunk_rows, previous=previous,
+                                          log=lambda message: print(message, flush=True))
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    warehouse.write(schema, table, values[list(types)], types)
+    computed = int(chunks["is_pending"].astype(bool).sum())
+    print(f"driftline fit: domain classifier computed for {computed} chunk(s) of {len(specs)} monitor(s); "
+          f"{len(values)} rows written to {schema}.{table}")
     return 0
 
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-_PG_TYPES = {"bool": "boolean", "int": "bigint", "float": "double precision", "text": "text"}
+_PG_TYPES = {"bool": "boolean", "int": "bigint", "float": "double precision", "text": "text", "timestamp": "timestamp"}
 
 
 class WarehouseError(RuntimeError):
@@ -53,21 +53,29 @@ class Warehouse:
     def literal(text: str) -> str:
         return "'" + str(text).replace("'", "''") + "'"
 
-    def read(self, schema: str, table: str) -> pd.DataFrame:
-        return self.query(f"select * from {self.ident(schema)}.{self.ident(table)}")
+    def read(self, schema: str, table: str, where: dict[str, Any] | None = None) -> pd.DataFrame:
+        """The table, or only its rows whose columns equal the values in `where`."""
+        sql = f"select * from {self.ident(schema)}.{self.ident(table)}"
+        params = list((where or {}).values())
+        if where:
+            sql += " where " + " and ".join(f"{self.ident(c)} = " + ("?" if self.kind == "duckdb" else "%s") for c in where)
+        return self.query(sql, params)
 
-    def query(self, sql: str) -> pd.DataFrame:
+    def query(self, sql: str, params: list | None = None) -> pd.DataFrame:
         """The result of a read-only query as a frame."""
         if self.kind == "duckdb":
-            return self.conn.sql(sql).df()
+            return self.conn.execute(sql, params or []).df()
         with self.conn.cursor() as cur:
-            cur.execute(sql)
+            cur.execute(sql, params or None)  # None: a '%' in the SQL is not a placeholder
             return pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
 
     def tables(self, schema: str) -> set[str]:
         """Names of the tables and views in schema."""
         found = self.query(f"select table_name from information_schema.tables where table_schema = {self.literal(schema)}")
         return set(found["table_name"])
+
+    def exists(self, schema: str, table: str) -> bool:
+        return table in self.tables(schema)
 
     def write(self, schema: str, table: str, frame: pd.DataFrame, types: dict[str, str]) -> None:
         """Replace schema.table with frame; types maps each column to bool/int/float/text."""
@@ -87,9 +95,15 @@ class Warehouse:
         buffer.seek(0)
         with self.conn.cursor() as cur:
             cur.execute(f"create schema if not exists {self.ident(schema)}")
-            cur.execute(f"drop table if exists {target}")
-            cur.execute(f"create table {target} ({columns})")
-            cur.copy_expert(f"copy {target} from stdin with (format csv)", buffer)
+            cur.execute("begin")  # one transaction: a failed load keeps the previous table
+            try:
+                cur.execute(f"drop table if exists {target}")
+                cur.execute(f"create table {target} ({columns})")
+                cur.copy_expert(f"copy {target} from stdin with (format csv)", buffer)
+            except Exception:
+                cur.execute("rollback")
+                raise
+            cur.execute("commit")
 
 
 def _csv_value(value: Any) -> str:

@@ -171,3 +171,30 @@ def demo_build(adapter: str, workdir) -> Built:
 @pytest.fixture(scope="session")
 def demo_outputs(adapter, workdir) -> Built:
     return demo_build(adapter, workdir)
+
+
+_domain_classifier_builds: dict[str, Built] = {}
+
+
+def domain_classifier_build(adapter: str, workdir) -> Built:
+    """The domain classifier (5 LightGBM fits per chunk) on its own build, to keep the other builds fast:
+    both parity datasets (chunks of 5000; car_loan also with PCA reconstruction) and the NannyML oracle's
+    small edge cases (tests/fixtures/domain_classifier_edge_*.csv)."""
+    from support import domain_classifier_data as dc
+
+    if adapter not in _domain_classifier_builds:
+        wh = make_warehouse(adapter, workdir)
+        data_schema, out_schema = "dl_dc_data", "dl_dc"
+        wh.reset_schema(data_schema)
+        wh.execute(f'drop schema if exists "{out_schema}" cascade')
+        monitors = dc.load(wh, data_schema)
+        project = DbtProject(workdir, adapter, out_schema, wh.duckdb_path)
+        built = Built(wh, out_schema, project, monitors)
+        built.output = project.build(monitors).stdout
+        _domain_classifier_builds[adapter] = built
+    return _domain_classifier_builds[adapter]
+
+
+@pytest.fixture(scope="session")
+def domain_classifier_outputs(adapter, workdir) -> Built:
+    return domain_classifier_build(adapter, workdir)

@@ -57,6 +57,12 @@ CASES = {
     "business value without matrix": (with_changes(y_pred_proba="x_gap", y_pred="cat_int", y_true="cat_int",
                                                    performance={"metrics": ["business_value"]}), ["orders_model", "business_value_matrix", "Fix:"]),
     "bad threshold": (with_changes(thresholds={"jensen_shannon": {"type": "percentile"}}), ["orders_model", "thresholds.jensen_shannon", "Fix:"]),
+    "unknown multivariate method": (with_changes(multivariate={"methods": ["pca_reconstruction", "isolation_forest"]}),
+                                    ["orders_model", "multivariate.methods", "isolation_forest", "domain_classifier", "Fix:"]),
+    "multivariate methods not a list": (with_changes(multivariate={"methods": "domain_classifier"}),
+                                        ["orders_model", "multivariate.methods", "list", "Fix:"]),
+    "unknown multivariate key": (with_changes(multivariate={"methods": ["domain_classifier"], "folds": 3}),
+                                 ["orders_model", "multivariate.folds", "unknown key", "Fix:"]),
 }
 
 

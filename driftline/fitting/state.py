@@ -125,3 +125,83 @@ def previous_state(session, relation) -> pd.DataFrame | None:
         return session.sql(f"select * from {relation}").df()
     except Exception:  # noqa: BLE001 - the table does not exist yet
         return None
+
+
+DOMAIN_CLASSIFIER_COLUMNS = ["monitor", "period", "chunk_index", "n_rows", "n_reference", "value", "fit_fingerprint",
+                             "dc_signature", "computed_at", "compute_seconds"]
+
+
+def wide_features(rows: pd.DataFrame, spec: dict) -> pd.DataFrame:
+    """Wide rows (c<i>, k<j> in the spec's order, as driftline__multivariate_reference and
+    driftline__domain_classifier_rows hold them) as a frame with the feature names, in row_pos order.
+    Continuous values as floats (NULL -> NaN), categories as objects (NULL -> NaN)."""
+    rows = rows.sort_values("row_pos")
+    frame = pd.DataFrame(index=range(len(rows)))
+    for i, c in enumerate(spec["continuous"]):
+        frame[c] = pd.to_numeric(rows[f"c{i}"], errors="coerce").astype(float).to_numpy()
+    for j, c in enumerate(spec["categorical"]):
+        values = rows[f"k{j}"].astype(object)
+        frame[c] = values.where(values.notna(), np.nan).to_numpy()
+    return frame
+
+
+def domain_classifier_values(specs: pd.DataFrame, chunks: pd.DataFrame, reference_rows, chunk_rows,
+                             previous: pd.DataFrame | None = None, log=None) -> pd.DataFrame:
+    """Per-chunk domain-classifier values (the table driftline__chunk_domain_classifier) for every monitor in
+    specs (driftline__domain_classifier_specs) and every chunk in chunks (driftline__domain_classifier_chunks).
+
+    A chunk that is not pending keeps its row of `previous` (the table of the earlier run); the pending ones
+    are computed. reference_rows(monitor) returns the monitor's wide reference rows, chunk_rows(monitor,
+    chunk_index) the wide rows of one analysis chunk: only one chunk is in memory at a time."""
+    import time
+
+    from .domain_classifier import Layout, analysis_chunk_auroc, reference_chunk_auroc
+
+    empty = pd.DataFrame({c: pd.Series(dtype="object") for c in DOMAIN_CLASSIFIER_COLUMNS})
+    parts = [empty]
+    kept_signatures = set()
+    if previous is not None and len(previous):
+        current = chunks[~chunks["is_pending"].astype(bool)]
+        kept = previous.merge(current[["monitor", "dc_signature"]], on=["monitor", "dc_signature"])
+        kept = kept.drop_duplicates(["monitor", "dc_signature"])
+        kept_signatures = set(zip(kept["monitor"], kept["dc_signature"]))
+        parts.append(kept[DOMAIN_CLASSIFIER_COLUMNS])
+    todo = chunks[[(m, s) not in kept_signatures for m, s in zip(chunks["monitor"], chunks["dc_signature"])]]
+    for spec_row in specs.itertuples():
+        mine = todo[todo["monitor"] == spec_row.monitor].sort_values(["period", "chunk_index"], ascending=[False, True])
+        if mine.empty:
+            continue
+        spec = json.loads(spec_row.spec_json)
+        layout = Layout(spec["continuous"], spec["categorical"], spec.get("numeric_categorical", []))
+        reference = wide_features(reference_rows(spec_row.monitor), spec)
+        if log:
+            log(f"driftline: monitor '{spec_row.monitor}': domain classifier for {len(mine)} chunk(s), "
+                f"{len(reference)} reference rows")
+        rows = []
+        for chunk in mine.itertuples():
+            started = time.perf_counter()
+            if chunk.period == "reference":
+                value = reference_chunk_auroc(reference, int(chunk.chunk_start_index), int(chunk.chunk_end_index), layout)
+            else:
+                data = wide_features(chunk_rows(spec_row.monitor, int(chunk.chunk_index)), spec)
+                if len(data) != int(chunk.n_rows):
+                    raise ValueError(f"driftline: monitor '{spec_row.monitor}': analysis chunk {chunk.chunk_index} has "
+                                     f"{len(data)} rows to classify, expected {chunk.n_rows}. Fix: run the build again "
+                                     "(rows changed while it ran), or with --full-refresh.")
+                value = analysis_chunk_auroc(reference, data, layout)
+            rows.append({"monitor": spec_row.monitor, "period": chunk.period, "chunk_index": int(chunk.chunk_index),
+                         "n_rows": int(chunk.n_rows), "n_reference": len(reference), "value": value,
+                         "fit_fingerprint": chunk.fit_fingerprint, "dc_signature": chunk.dc_signature,
+                         "computed_at": pd.Timestamp.now(tz="UTC").tz_localize(None),
+                         "compute_seconds": time.perf_counter() - started})
+        parts.append(pd.DataFrame(rows, columns=DOMAIN_CLASSIFIER_COLUMNS))
+    out = pd.concat(parts, ignore_index=True)
+    out["chunk_index"] = out["chunk_index"].astype("int32")
+    for c in ("n_rows", "n_reference"):
+        out[c] = out[c].astype("int64")
+    for c in ("value", "compute_seconds"):
+        out[c] = pd.to_numeric(out[c], errors="coerce").astype("float64")
+    out["computed_at"] = pd.to_datetime(out["computed_at"])
+    for c in ("monitor", "period", "fit_fingerprint", "dc_signature"):
+        out[c] = out[c].astype(object).where(out[c].notna(), None)
+    return out

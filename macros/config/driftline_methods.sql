@@ -39,6 +39,7 @@
     'average_precision':  {'family': 'performance', 'column_types': [], 'threshold': sd3, 'lower_limit': 0, 'upper_limit': 1, 'clamp': 'limit', 'alert': 'outside'},
     'confusion_matrix':   {'family': 'performance', 'column_types': [], 'threshold': sd3, 'lower_limit': 0, 'upper_limit': none, 'clamp': 'limit', 'alert': 'outside'},
     'pca_reconstruction': {'family': 'multivariate_drift', 'column_types': [], 'threshold': sd3, 'lower_limit': 0, 'upper_limit': none, 'clamp': 'none', 'alert': 'not_inside'},
+    'domain_classifier':  {'family': 'multivariate_drift', 'column_types': [], 'threshold': {'type': 'constant', 'lower': 0.45, 'upper': 0.65}, 'lower_limit': 0, 'upper_limit': 1, 'clamp': 'limit', 'alert': 'outside'},
     'business_value':     {'family': 'performance', 'column_types': [], 'threshold': sd3, 'lower_limit': none, 'upper_limit': none, 'clamp': 'limit', 'alert': 'outside'},
   }) }}
 {% endmacro %}

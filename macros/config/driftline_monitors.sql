@@ -344,10 +344,13 @@
 
 {% macro driftline_normalize_multivariate(monitor_name, multivariate) %}
   {#- Multivariate drift is on when `multivariate.methods` is given: pca_reconstruction (NannyML's data
-      reconstruction drift) over all the monitor's features. -#}
+      reconstruction drift) and/or domain_classifier (NannyML's domain classifier), over all the monitor's features. -#}
   {%- if not multivariate -%}{{ return(none) }}{%- endif -%}
   {%- if multivariate is not mapping or not multivariate.get('methods') -%}
-    {{ driftline_config_error(monitor_name, 'multivariate', "needs a `methods` list.", "write `multivariate: {methods: [pca_reconstruction]}`.") }}
+    {{ driftline_config_error(monitor_name, 'multivariate', "needs a `methods` list.", "write `multivariate: {methods: [pca_reconstruction, domain_classifier]}`.") }}
+  {%- endif -%}
+  {%- if multivariate['methods'] is string or multivariate['methods'] is mapping -%}
+    {{ driftline_config_error(monitor_name, 'multivariate.methods', "must be a list of methods.", "write `methods: [pca_reconstruction, domain_classifier]`.") }}
   {%- endif -%}
   {%- for key in multivariate -%}
     {%- if key not in ['methods', 'variance_threshold'] -%}
@@ -355,8 +358,8 @@
     {%- endif -%}
   {%- endfor -%}
   {%- for method in multivariate['methods'] -%}
-    {%- if method not in ['pca_reconstruction'] -%}
-      {{ driftline_config_error(monitor_name, 'multivariate.methods', "'" ~ method ~ "' is not available.", "use pca_reconstruction.") }}
+    {%- if method not in ['pca_reconstruction', 'domain_classifier'] -%}
+      {{ driftline_config_error(monitor_name, 'multivariate.methods', "'" ~ method ~ "' is not available.", "use pca_reconstruction and/or domain_classifier.") }}
     {%- endif -%}
   {%- endfor -%}
   {%- set threshold = multivariate.get('variance_threshold', 0.65) -%}

@@ -31,14 +31,28 @@
 {% endmacro %}
 
 
-{% macro driftline_check_fit(monitors, fit_relation, specs_relation, what) %}
+{% macro driftline_check_fit(monitors, fit_relation, specs_relation, what, chunks_relation=none) %}
   {#- The same check for any fitted state: it exists (engines without dbt Python models need
-      `driftline fit`) and was fitted for the current configuration and reference of every monitor. -#}
+      `driftline fit`) and was fitted for the current configuration and reference of every monitor.
+      With chunks_relation (per-chunk values, e.g. the domain classifier): instead, every chunk listed
+      there has a value stored under its dc_signature; such values need `driftline fit` before every build. -#}
   {%- if not execute or target.type in driftline_python_adapters() -%}{{ return('') }}{%- endif -%}
   {%- set command = "driftline fit --project-dir <your dbt project> --profiles-dir <your profiles dir> --target " ~ target.name -%}
+  {%- set when = "before every `dbt build` (each new chunk needs it)" if chunks_relation is not none else "once per reference change" -%}
   {%- if adapter.get_relation(database=fit_relation.database, schema=fit_relation.schema, identifier=fit_relation.identifier) is none -%}
     {{ exceptions.raise_compiler_error("driftline: monitor '" ~ monitors[0].name ~ "' computes " ~ what ~ ", but the fitted state "
-        ~ fit_relation ~ " does not exist. dbt has no Python models on " ~ target.type ~ ". Fix: run `" ~ command ~ "` once per reference change, then `dbt build`.") }}
+        ~ fit_relation ~ " does not exist. dbt has no Python models on " ~ target.type ~ ". Fix: run `" ~ command ~ "` " ~ when ~ ", then `dbt build`.") }}
+  {%- endif -%}
+  {%- if chunks_relation is not none -%}
+    {%- set missing = run_query("select c.monitor, c.period, c.chunk_index from " ~ chunks_relation ~ " as c where not exists (select 1 from "
+        ~ fit_relation ~ " as f where f.monitor = c.monitor and f.dc_signature = c.dc_signature) order by c.monitor, c.period desc, c.chunk_index") -%}
+    {%- if missing.rows | length > 0 -%}
+      {%- set first = missing.rows[0] -%}
+      {{ exceptions.raise_compiler_error("driftline: monitor '" ~ first[0] ~ "': " ~ what ~ " has no value for " ~ (missing.rows | length)
+          ~ " chunk(s) (first: " ~ first[1] ~ " chunk " ~ first[2] ~ ") in " ~ fit_relation ~ "; new chunks, or a changed configuration or reference, need it computed. "
+          ~ "dbt has no Python models on " ~ target.type ~ ". Fix: run `" ~ command ~ "` " ~ when ~ ", then `dbt build`.") }}
+    {%- endif -%}
+    {{ return('') }}
   {%- endif -%}
   {%- set stale = run_query("select s.monitor from " ~ specs_relation ~ " as s where not exists (select 1 from "
       ~ fit_relation ~ " as f where f.monitor = s.monitor and f.fit_fingerprint = s.fit_fingerprint)") -%}

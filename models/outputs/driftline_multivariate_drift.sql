@@ -7,6 +7,16 @@
 {%- set monitors = driftline_monitors() -%}
 {%- set mv_monitors = [] -%}
 {%- for m in monitors if m.multivariate -%}{%- do mv_monitors.append(m) -%}{%- endfor -%}
+{#- domain_classifier (algorithms.md §8.2): value = the cross-validated ROC AUC of a classifier telling the
+    chunk's rows from the reference's, computed in Python per chunk (driftline__chunk_domain_classifier);
+    no sampling error or band; constant thresholds 0.45 / 0.65 by default; alert when value < lower or
+    value > upper. Only values stored under the chunk's current signature are shown. -#}
+{%- set dc_monitors = driftline_domain_classifier_monitors() -%}
+{%- if dc_monitors -%}
+  {%- set dc_relation = driftline_domain_classifier_relation() -%}
+  {%- do driftline_check_fit(dc_monitors, dc_relation, none, 'multivariate drift (domain classifier)', chunks_relation=ref('driftline__domain_classifier_chunks')) -%}
+{%- endif %}
+-- depends_on: {{ ref('driftline__domain_classifier_chunks') }}
 
 {%- set results_sql -%}
   select r.monitor, r.period, r.chunk_index, 'pca_reconstruction' as method, r.mean_error as value,
@@ -15,6 +25,13 @@
   inner join {{ ref('driftline__chunk_signatures') }} as s
     on s.monitor = r.monitor and s.period = r.period and s.chunk_index = r.chunk_index and s.chunk_signature = r.chunk_signature
   where r.fit_fingerprint in (select fit_fingerprint from {{ ref('driftline__multivariate_specs') }})
+  {%- if dc_monitors %}
+  union all
+  select d.monitor, d.period, d.chunk_index, 'domain_classifier' as method, d.value, cast(null as {{ driftline_double() }}) as sampling_error
+  from {{ dc_relation }} as d
+  inner join {{ ref('driftline__domain_classifier_chunks') }} as c
+    on c.monitor = d.monitor and c.period = d.period and c.chunk_index = d.chunk_index and c.dc_signature = d.dc_signature
+  {%- endif %}
 {%- endset %}
 
 select

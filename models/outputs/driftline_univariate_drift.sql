@@ -67,7 +67,7 @@
     select monitor, period, chunk_index, column_name, max(dof) as dof,
       case when max(chunk_total) > 0 and max(ref_total) > 0 then
         case when max(dof) = 0 then 0.0
-             else sum(power(ref_observed - ref_expected, 2) / ref_expected + power(chunk_observed - chunk_expected, 2) / chunk_expected) end
+             else sum(power(ref_observed - ref_expected, 2) / nullif(ref_expected, 0) + power(chunk_observed - chunk_expected, 2) / nullif(chunk_expected, 0)) end
       end as statistic
     from chi2_corrected
     group by monitor, period, chunk_index, column_name

@@ -8,11 +8,7 @@
 {% for m in monitors %}
 select monitor, period, chunk_index, chunk_signature from (
   with profile_hash as (
-    select md5({{ driftline_string_agg(
-        "column_name || ':' || coalesce(cast(min_value as " ~ driftline_text() ~ "), '') || ':' || coalesce(cast(max_value as " ~ driftline_text() ~ "), '')"
-        ~ " || ':' || coalesce(cast(doane_bins as " ~ driftline_text() ~ "), '') || ':' || cast(n_valid as " ~ driftline_text() ~ ")", 'column_name', '|') }}) as value
-    from {{ ref('driftline__reference_profile') }}
-    where monitor = {{ driftline_literal(m.name) }}
+    {{ driftline_reference_profile_hash(m.name) }}
   )
   select c.monitor, c.period, c.chunk_index,
          c.config_fingerprint || '/' || p.value || '/' || c.period || '/' || cast(c.chunk_index as {{ driftline_text() }})

@@ -3,7 +3,7 @@
     fingerprint of configuration and reference (rows, time span) so a stale fit is detected. -#}
 {%- set monitors = driftline_monitors() -%}
 {%- set mv_monitors = [] -%}
-{%- for m in monitors if m.multivariate -%}{%- do mv_monitors.append(m) -%}{%- endfor -%}
+{%- for m in monitors if m.multivariate and 'pca_reconstruction' in m.multivariate.methods -%}{%- do mv_monitors.append(m) -%}{%- endfor -%}
 
 {% for m in mv_monitors %}
 {%- set spec = {'monitor': m.name, 'continuous': m.continuous, 'categorical': m.categorical,

@@ -7,7 +7,7 @@
     Incremental by chunk signature and fit fingerprint. -#}
 {%- set monitors = driftline_monitors() -%}
 {%- set mv_monitors = [] -%}
-{%- for m in monitors if m.multivariate -%}{%- do mv_monitors.append(m) -%}{%- endfor -%}
+{%- for m in monitors if m.multivariate and 'pca_reconstruction' in m.multivariate.methods -%}{%- do mv_monitors.append(m) -%}{%- endfor -%}
 {%- if mv_monitors -%}
   {%- set fit_relation = driftline_pca_fit_relation() -%}
   {%- do driftline_check_fit(mv_monitors, fit_relation, ref('driftline__multivariate_specs'), 'multivariate drift (PCA reconstruction)') -%}
