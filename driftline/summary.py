@@ -26,6 +26,7 @@ class Family:
     table: str
     key: str  # the column naming the method / check / statistic
     description: str  # one line for "Query these tables"
+    column: str = "column_name"  # the column naming the feature ("null" where the family has none)
 
 
 FAMILIES = [
@@ -35,6 +36,8 @@ FAMILIES = [
            "missing / unseen / out-of-range rates per chunk x feature"),
     Family("summary stats", "driftline_summary_stats", "statistic",
            "avg, median, std, sum and row count per chunk x feature"),
+    Family("multivariate", "driftline_multivariate_drift", "method",
+           "PCA reconstruction error / domain classifier AUROC per chunk, with thresholds and alert", column="null"),
 ]
 TABLES = [CHUNKS] + [f.table for f in FAMILIES] + ["driftline_performance"]
 _CHUNKS_DESCRIPTION = "one row per chunk: period, chunk_index, chunk_key, dates, n_rows"
@@ -149,8 +152,9 @@ def summarize(conn: Any, schema: str, *, duckdb_path: str | None = None, postgre
         extra = ', "count", unseen_values' if fam.table == "driftline_data_quality" else ", null, null"
         per_monitor: dict[str, list[tuple]] = defaultdict(list)
         for row in db.rows(
-            f"select monitor, chunk_index, chunk_key, column_name, {_ident(fam.key)}, value{extra} from {t} "
-            f"where period = 'analysis' and alert order by monitor, chunk_index, column_name, {_ident(fam.key)}"
+            f"select monitor, chunk_index, chunk_key, {fam.column}, {_ident(fam.key)}, value{extra} from {t} "
+            f"where period = 'analysis' and alert order by monitor, chunk_index, "
+            f"{'' if fam.column == 'null' else fam.column + ', '}{_ident(fam.key)}"
         ):
             per_monitor[row[0]].append(row[1:])
         alerts[fam.table] = per_monitor
@@ -203,14 +207,14 @@ def summarize(conn: Any, schema: str, *, duckdb_path: str | None = None, postgre
                 by_column: dict[str, list[str]] = defaultdict(list)
                 for _, _, column, key, value, count, unseen in rows:
                     is_dq = fam.table == "driftline_data_quality"
-                    by_column[column or "(rows)"].append(_data_quality_item(key, value, count, unseen) if is_dq else key)
+                    by_column[column or ("(rows)" if fam.column == "column_name" else "(all features)")].append(_data_quality_item(key, value, count, unseen) if is_dq else key)
                 for column, items in by_column.items():
                     out.append(f"    {fam.label:<17} {column}: {_join_limited(items, 5)}")
 
     out.append("")
     out.append("Query these tables:")
     described = [(CHUNKS, _CHUNKS_DESCRIPTION)] + [(f.table, f.description) for f in FAMILIES] + [
-        (PERFORMANCE, "realized and estimated (CBPE) performance per chunk x metric, with bands and alert")]
+        (PERFORMANCE, "realized and estimated (CBPE, DLE) performance per chunk x metric, with bands and alert")]
     width = max(len(f"{schema}.{t}") for t, _ in described)
     for table, description in described:
         note = description if db.exists(table) else "(not built yet)"
@@ -235,6 +239,7 @@ def print_summary(conn: Any, schema: str, *, file: TextIO | None = None, **where
 
 
 PERFORMANCE = "driftline_performance"
+REGRESSION_METRICS = {"mae", "mape", "mse", "msle", "rmse", "rmsle"}
 
 
 def _performance_lines(db: "_Reader", monitor: str) -> list[str]:
@@ -245,15 +250,17 @@ def _performance_lines(db: "_Reader", monitor: str) -> list[str]:
     metrics = [r[0] for r in db.rows(f"select distinct metric from {t} where monitor = {_literal(monitor)} and kind = 'estimated'")]
     if not metrics:
         return []
-    metric = "roc_auc" if "roc_auc" in metrics else sorted(metrics)[0]
+    metric = next((m for m in ("roc_auc", "mae") if m in metrics), sorted(metrics)[0])
+    method = "DLE" if metric in REGRESSION_METRICS else "CBPE"
     rows = db.rows(
-        f"select chunk_key, value, realized_value, lower_threshold, alert from {t} "
+        f"select chunk_key, value, realized_value, lower_threshold, upper_threshold, alert from {t} "
         f"where monitor = {_literal(monitor)} and kind = 'estimated' and metric = {_literal(metric)} and period = 'analysis' "
         "order by chunk_index")
     fmt = lambda v: "   -  " if v is None else f"{float(v):.3f}"
-    lines = [f"  estimated {metric} (CBPE) per analysis chunk, realized where targets exist:"]
-    for key, value, realized, lower, alert in rows:
-        flag = "  ALERT (below " + fmt(lower) + ")" if alert else ""
+    lines = [f"  estimated {metric} ({method}) per analysis chunk, realized where targets exist:"]
+    for key, value, realized, lower, upper, alert in rows:
+        below = lower is not None and value is not None and float(value) < float(lower)
+        flag = (f"  ALERT (below {fmt(lower)})" if below else f"  ALERT (above {fmt(upper)})") if alert else ""
         lines.append(f"    {str(key):<12} estimated {fmt(value)}  realized {fmt(realized)}{flag}")
     n_alerts = len(db.rows(f"select 1 from {t} where monitor = {_literal(monitor)} and period = 'analysis' and alert"))
     lines.append(f"  performance alerts in the analysis period: {n_alerts} (all metrics, estimated and realized)")

@@ -94,3 +94,24 @@ def _group(lines: list[str], family: str, column: str) -> list[str]:
 def _latest_count(lines: list[str]) -> int:
     headline = next(line for line in lines if line.startswith("loan_default"))
     return int(headline.rsplit(": ", 1)[1].split()[0])
+
+
+def test_summary_counts_every_family_and_the_headline_metric(demo_outputs):
+    """`driftline summary` (what `make demo` prints): per family, the analysis alerts and checks of each table."""
+    code, out, err = run_driftline(demo_outputs, "summary")
+    assert code == 0 and not err, err
+    analysis_chunks = demo_outputs.table("driftline_chunks").query("period == 'analysis'")
+    for label, table in [("univariate drift", "driftline_univariate_drift"), ("data quality", "driftline_data_quality"),
+                         ("summary stats", "driftline_summary_stats"), ("multivariate", "driftline_multivariate_drift")]:
+        rows = demo_outputs.table(table).query("period == 'analysis'")
+        alerts = rows[rows.alert.astype(bool)]
+        expected = (f"    {label:<17} {len(alerts):>4} of {len(rows):,} checks alert, "
+                    f"in {alerts.chunk_index.nunique()} of {len(analysis_chunks)} chunks")
+        assert expected in out.splitlines(), (label, expected)
+    performance = demo_outputs.table("driftline_performance")
+    roc = performance.query("kind == 'estimated' and metric == 'roc_auc' and period == 'analysis'").sort_values("chunk_index")
+    assert "  estimated roc_auc (CBPE) per analysis chunk, realized where targets exist:" in out
+    last = roc.iloc[-1]
+    assert f"    {last.chunk_key:<12} estimated {last.value:.3f}  realized {last.realized_value:.3f}" in out
+    n_alerts = int(performance.query("period == 'analysis'").alert.astype(bool).sum())
+    assert f"  performance alerts in the analysis period: {n_alerts} (all metrics, estimated and realized)" in out
