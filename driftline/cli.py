@@ -322,9 +322,13 @@ def _fit_domain_classifier(args: argparse.Namespace, project_dir: Path, profiles
     table, types = DOMAIN_CLASSIFIER_TABLE
     chunks = warehouse.read(schema, "driftline__domain_classifier_chunks")
     previous = warehouse.read(schema, table) if warehouse.exists(schema, table) else None
-    reference_rows = lambda monitor: warehouse.read(schema, "driftline__multivariate_reference", where={"monitor": monitor})  # noqa: E731
-    chunk_rows = lambda monitor, index: warehouse.read(schema, "driftline__domain_classifier_rows",  # noqa: E731
-                                                       where={"monitor": monitor, "chunk_index": index})
+
+    def reference_rows(monitor):
+        return warehouse.read(schema, "driftline__multivariate_reference", where={"monitor": monitor})
+
+    def chunk_rows(monitor, index):  # one analysis chunk at a time
+        return warehouse.read(schema, "driftline__domain_classifier_rows", where={"monitor": monitor, "chunk_index": index})
+
     try:
         values = domain_classifier_values(specs, chunks, reference_rows, chunk_rows, previous=previous,
                                           log=lambda message: print(message, flush=True))
