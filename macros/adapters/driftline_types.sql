@@ -97,3 +97,11 @@
 {% macro driftline_before_model() %}{{ return(adapter.dispatch('driftline_before_model', 'driftline')()) }}{% endmacro %}
 {% macro default__driftline_before_model() %}{% endmacro %}
 {% macro postgres__driftline_before_model() %}set local enable_nestloop = off{% endmacro %}
+
+
+{#- Before reading fitted state whose doubles the compile turns into SQL literals: make the engine print
+    doubles with enough digits to read back exactly. PostgreSQL prints the shortest exact text unless a
+    server sets extra_float_digits below 1; 3 forces 17 significant digits on this connection. -#}
+{% macro driftline_exact_float_text() %}{{ return(adapter.dispatch('driftline_exact_float_text', 'driftline')()) }}{% endmacro %}
+{% macro default__driftline_exact_float_text() %}{% endmacro %}
+{% macro postgres__driftline_exact_float_text() %}{%- if execute -%}{%- do run_query('set extra_float_digits = 3') -%}{%- endif -%}{% endmacro %}

@@ -40,6 +40,12 @@
     'confusion_matrix':   {'family': 'performance', 'column_types': [], 'threshold': sd3, 'lower_limit': 0, 'upper_limit': none, 'clamp': 'limit', 'alert': 'outside'},
     'pca_reconstruction': {'family': 'multivariate_drift', 'column_types': [], 'threshold': sd3, 'lower_limit': 0, 'upper_limit': none, 'clamp': 'none', 'alert': 'not_inside'},
     'business_value':     {'family': 'performance', 'column_types': [], 'threshold': sd3, 'lower_limit': none, 'upper_limit': none, 'clamp': 'limit', 'alert': 'outside'},
+    'mae':                {'family': 'performance', 'column_types': [], 'threshold': sd3, 'lower_limit': 0, 'upper_limit': none, 'clamp': 'limit', 'alert': 'outside'},
+    'mape':               {'family': 'performance', 'column_types': [], 'threshold': sd3, 'lower_limit': 0, 'upper_limit': none, 'clamp': 'limit', 'alert': 'outside'},
+    'mse':                {'family': 'performance', 'column_types': [], 'threshold': sd3, 'lower_limit': 0, 'upper_limit': none, 'clamp': 'limit', 'alert': 'outside'},
+    'msle':               {'family': 'performance', 'column_types': [], 'threshold': sd3, 'lower_limit': 0, 'upper_limit': none, 'clamp': 'limit', 'alert': 'outside'},
+    'rmse':               {'family': 'performance', 'column_types': [], 'threshold': sd3, 'lower_limit': 0, 'upper_limit': none, 'clamp': 'limit', 'alert': 'outside'},
+    'rmsle':              {'family': 'performance', 'column_types': [], 'threshold': sd3, 'lower_limit': 0, 'upper_limit': none, 'clamp': 'limit', 'alert': 'outside'},
   }) }}
 {% endmacro %}
 
