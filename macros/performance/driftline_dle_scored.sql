@@ -104,39 +104,47 @@
 {% endmacro %}
 
 
-{% macro driftline_dle_predictions_sql(monitor, state, rows_sql) %}
-  {#- Every column of rows_sql plus dle_<model>: each nanny model's raw prediction for the row (not clipped).
-      Each tree is its own column and the model sums the columns in tree order (one expression per tree
-      keeps DuckDB's planner fast: a single sum of 100 nested CASEs costs it seconds). z<j> = coalesce(x<j>, 0),
-      the value a split without a missing-value direction compares. -#}
+{% macro driftline_dle_scored_ctes(monitor, state, rows_cte) %}
+  {#- CTEs ending in `scored`: every column of rows_cte plus dle_<model>, each nanny model's raw prediction
+      for the row (not clipped). Three steps, each computed once (MATERIALIZED: inlined, PostgreSQL would
+      re-evaluate the category lookups inside every split and every tree twice):
+        dle_inputs  x<j>, the inputs as LightGBM sees them, and z<j> = coalesce(x<j>, 0), the value a split
+                    without a missing-value direction compares;
+        dle_trees   one column per tree (one expression per tree keeps DuckDB's planner fast: a single sum of
+                    100 nested CASEs costs it seconds);
+        scored      the trees of each model summed in tree order. -#}
   {%- set zero = driftline_float_literal(driftline_dle_zero_threshold()) -%}
   {%- set n_inputs = monitor.continuous | length + monitor.categorical | length + 1 -%}
-  select dle_trees.*
-    {%- for model, trees in state.trees.items() %},
-    {% for tree in trees %}{% if not loop.first %} + {% endif %}dle_{{ model }}_{{ loop.index0 }}{% endfor %} as dle_{{ model }}
-    {%- endfor %}
-  from (
+  dle_inputs as {{ driftline_materialized() }} (
+    select dle_x.*
+      {%- for j in range(n_inputs) %}, coalesce(x{{ j }}, 0) as z{{ j }}{% endfor %}
+    from (
+      select r.*
+        {%- for c in monitor.continuous %},
+        case when abs(c{{ loop.index0 }}) <= {{ zero }} then 0 else c{{ loop.index0 }} end as x{{ loop.index0 }}
+        {%- endfor %}
+        {%- for c in monitor.categorical %}
+        {%- set position = monitor.continuous | length + loop.index0 %},
+        case coalesce(k{{ loop.index0 }}, 'NML_missing_value'){% for category, code in state.codes.get(position, []) %} when {{ driftline_literal(category) }} then {{ code }}{% endfor %} else 0 end as x{{ position }}
+        {%- endfor %},
+        case when abs(y_pred) <= {{ zero }} then 0 else y_pred end as x{{ n_inputs - 1 }}
+      from {{ rows_cte }} as r
+    ) as dle_x
+  ),
+  dle_trees as {{ driftline_materialized() }} (
     select dle_inputs.*
       {%- for model, trees in state.trees.items() %}
       {%- for tree in trees %},
       {{ driftline_dle_tree_sql(tree) }} as dle_{{ model }}_{{ loop.index0 }}
       {%- endfor %}
       {%- endfor %}
-    from (
-      select dle_x.*
-        {%- for j in range(n_inputs) %}, coalesce(x{{ j }}, 0) as z{{ j }}{% endfor %}
-      from (
-        select r.*
-          {%- for c in monitor.continuous %},
-          case when abs(c{{ loop.index0 }}) <= {{ zero }} then 0 else c{{ loop.index0 }} end as x{{ loop.index0 }}
-          {%- endfor %}
-          {%- for c in monitor.categorical %}
-          {%- set position = monitor.continuous | length + loop.index0 %},
-          case coalesce(k{{ loop.index0 }}, 'NML_missing_value'){% for category, code in state.codes.get(position, []) %} when {{ driftline_literal(category) }} then {{ code }}{% endfor %} else 0 end as x{{ position }}
-          {%- endfor %},
-          case when abs(y_pred) <= {{ zero }} then 0 else y_pred end as x{{ n_inputs - 1 }}
-        from ({{ rows_sql }}) as r
-      ) as dle_x
-    ) as dle_inputs
-  ) as dle_trees
+    from dle_inputs
+  ),
+  scored as (
+    select dle_trees.*
+      {%- for model, trees in state.trees.items() %},
+      {% for tree in trees %}{% if not loop.first %} + {% endif %}dle_{{ model }}_{{ loop.index0 }}{% endfor %} as dle_{{ model }}
+      {%- endfor %}
+    from dle_trees
+  )
 {% endmacro %}

@@ -60,9 +60,7 @@
     from performance_rows as r left join calibration_0 as c on c.score = r.p0
   )
   {%- elif monitor.problem_type == 'regression' -%}
-  scored as (
-    {{ driftline_dle_predictions_sql(monitor, driftline_dle_state(monitor, fit_relation), 'select * from performance_rows') }}
-  )
+  {{ driftline_dle_scored_ctes(monitor, driftline_dle_state(monitor, fit_relation), 'performance_rows') }}
   {%- else -%}
   {{ driftline_multiclass_scored_ctes(monitor, fit_relation) }}
   {%- endif -%}

@@ -41,7 +41,7 @@
   {#- DLE: per chunk, the mean over all its rows of the nanny model's prediction clipped at 0 (the square root
       of that mean for rmse and rmsle). Rows without y_pred are scored too (LightGBM's rule for a missing
       value), as NannyML does; n, which the sampling error uses, counts the rows with a y_pred. The
-      prediction columns dle_<model> come from driftline_dle_predictions_sql. -#}
+      prediction columns dle_<model> come from driftline_dle_scored_ctes. -#}
   {%- set metrics = monitor.performance.metrics -%}
   {%- set models = driftline_dle_metric_models() -%}
   {%- set d = driftline_double() -%}
