@@ -97,7 +97,7 @@ def awkward_rows(fits, base: pd.DataFrame) -> pd.DataFrame:
             row = base.iloc[(3 * i) % len(base)].to_dict()
             row[column] = value
             rows.append(row)
-    specials = {"age": [np.nan, 0.0, -k, k, 1e-36], "km": [np.nan, 0.0, 1e300], "discount": [0.0, -0.0, np.nan, -k, k, 1e-36, -1e-36],
+    specials = {"age": [np.nan, 0.0, -k, k, 1e-36], "km": [np.nan, 0.0, 1e12], "discount": [0.0, -0.0, np.nan, -k, k, 1e-36, -1e-36],
                 "y_pred": [np.nan, 0.0, -10.0, k, -k], "fuel": [None, "hydrogen", "diesel"], "region": [None, "r9", ""],
                 "engine_power": [np.nan, -1.0]}
     for i, (column, values) in enumerate(specials.items()):
@@ -127,7 +127,7 @@ def monitors():
 
 ROWS_MODEL = """{{ config(materialized='table') }}
 {#- Test only: the per-row raw predictions of the DLE scoring SQL, for the monitors named in var dle_rows. -#}
-{%- for name in var('dle_rows') %}
+{%- for name in var('dle_rows', []) %}
 {%- set m = driftline_monitors() | selectattr('name', 'equalto', name) | first %}
 {%- set state = driftline_dle_state(m, driftline_dle_fit_relation()) %}
 select {{ driftline_literal(name) }} as monitor, row_id
@@ -148,11 +148,14 @@ def row_predictions(project: DbtProject, wh, names: list[str], monitor_list) -> 
     """Run ROWS_MODEL in the build's project. A root-project model cannot call the package's macros by their
     short names (dbt resolves a package macro's own calls in the caller's namespace), so the package's macros
     are copied into the test project next to it: the same SQL-writing code the package runs."""
-    macros = project.dir / "macros"
-    if not macros.exists():
-        shutil.copytree(REPO / "macros", macros, ignore=shutil.ignore_patterns("generic_tests"))
-    (project.dir / "models" / "dle_rows.sql").write_text(ROWS_MODEL)
-    project.run("run", "--select", "dle_rows", monitors=monitor_list, extra_vars={"dle_rows": names})
+    macros, model = project.dir / "macros", project.dir / "models" / "dle_rows.sql"
+    shutil.copytree(REPO / "macros", macros, ignore=shutil.ignore_patterns("generic_tests"))
+    model.write_text(ROWS_MODEL)
+    try:
+        project.run("run", "--select", "dle_rows", monitors=monitor_list, extra_vars={"dle_rows": names})
+    finally:  # the project is the package's again for the other tests
+        model.unlink()
+        shutil.rmtree(macros)
     return wh.table(OUT, "dle_rows")
 
 

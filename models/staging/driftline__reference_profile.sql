@@ -38,7 +38,7 @@ select * from (
       {%- set a = 'c' ~ loop.index0 %},
       avg(power(({{ a }} - f.{{ a }}_mean) / nullif(f.{{ a }}_std0, 0), 3)) as {{ a }}_g1,
       avg(power({{ a }} - f.{{ a }}_mean, 4)) as {{ a }}_m4,
-      avg(case when {{ a }} is not null then exp(greatest(-0.5 * power((f.{{ a }}_median - {{ a }}) / nullif(f.{{ a }}_std1 * power(cast(f.{{ a }}_n as {{ driftline_double() }}), -0.2), 0), 2), -700.0)) end) as {{ a }}_kde_mean
+      avg(case when {{ a }} is not null then exp(greatest(-0.5 * power((f.{{ a }}_median - {{ a }}) / nullif(f.{{ a }}_std1 * power(cast(nullif(f.{{ a }}_n, 0) as {{ driftline_double() }}), -0.2), 0), 2), -700.0)) end) as {{ a }}_kde_mean
       {%- endfor %}
     from reference_rows cross join first_pass as f
   )
@@ -52,7 +52,7 @@ select * from (
     f.{{ a }}_min as min_value, f.{{ a }}_max as max_value, f.{{ a }}_mean as mean_value,
     f.{{ a }}_std0 as std_pop, f.{{ a }}_std1 as std_samp, f.{{ a }}_median as median_value,
     s.{{ a }}_g1 as skewness, s.{{ a }}_m4 as central_moment_4,
-    s.{{ a }}_kde_mean / nullif(f.{{ a }}_std1 * power(cast(f.{{ a }}_n as {{ driftline_double() }}), -0.2) * sqrt(2 * pi()), 0) as density_at_median,
+    s.{{ a }}_kde_mean / nullif(f.{{ a }}_std1 * power(cast(nullif(f.{{ a }}_n, 0) as {{ driftline_double() }}), -0.2) * sqrt(2 * pi()), 0) as density_at_median,
     case when f.{{ a }}_min = f.{{ a }}_max then f.{{ a }}_min - 0.5 else f.{{ a }}_min end as bin_low,
     case when f.{{ a }}_min = f.{{ a }}_max then f.{{ a }}_max + 0.5 else f.{{ a }}_max end as bin_high,
     cast(case
