@@ -93,8 +93,10 @@ def category_codes(values: Sequence) -> dict[str, int]:
     numerically when every category is a number (an integer column read as text sorts as NannyML sorts its
     integers), else as text (Python's order, which is scikit-learn OrdinalEncoder's for strings; booleans
     read as 'false' < 'true', like False < True). The missing marker sorts last among numbers."""
-    present = sorted({str(v) for v in values if not _is_missing(v)})
-    has_missing = any(_is_missing(v) for v in values)
+    series = pd.Series(values, dtype=object)
+    missing = series.isna()
+    present = sorted({str(v) for v in pd.unique(series[~missing])})
+    has_missing = bool(missing.any())
     if present and all(_as_number(v) is not None for v in present):
         ordered = sorted(present, key=lambda v: (_as_number(v), v)) + ([MISSING_CATEGORY] if has_missing else [])
     else:
@@ -102,16 +104,11 @@ def category_codes(values: Sequence) -> dict[str, int]:
     return {category: code for code, category in enumerate(ordered, start=1)}
 
 
-def _is_missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
-
-
 def encode_codes(values: Sequence, codes: Mapping[str, int]) -> np.ndarray:
     """The codes of a categorical column as float64: missing -> the code of 'NML_missing_value', unseen -> 0."""
-    out = np.empty(len(values), dtype=float)
-    for i, v in enumerate(values):
-        out[i] = codes.get(MISSING_CATEGORY if _is_missing(v) else str(v), 0)
-    return out
+    series = pd.Series(values, dtype=object)
+    text = series.map(lambda v: v if isinstance(v, str) else str(v)).where(series.notna(), MISSING_CATEGORY)
+    return text.map(codes).fillna(0).to_numpy(dtype=float)
 
 
 def design_matrix(frame: pd.DataFrame, continuous: Sequence[str], categorical: Sequence[str], y_pred: str,
@@ -322,7 +319,7 @@ def fit_dle(
     y_pred: str,
     metrics: Sequence[str] = METRICS,
     hyperparameters: Mapping | None = None,
-    check_rows: int = 20_000,
+    check_rows: int = 10_000,
 ) -> pd.DataFrame:
     """Fit DLE on ``reference`` (rows in the monitor's row order). Returns the state, columns :data:`STATE_COLUMNS`.
     ``check_rows``: how many reference rows the tree read-back is verified on."""
