@@ -4,7 +4,8 @@
 
 Generates N synthetic car-loan rows (half reference, half analysis, drift on) -- or loads the two parquet
 files -- into a fresh DuckDB file under bench/out/, writes a throwaway dbt project under bench/out/project
-that installs this repository as a local package with one monitor over the data, runs `dbt deps` and
+that installs this repository as a local package with two monitors over the data (a classifier with drift,
+multivariate drift and CBPE; a regression monitor with DLE, unless --no-regression), runs `dbt deps` and
 `dbt build`, and prints
 
     stage=<generate|load|deps|build> seconds=<s>
@@ -59,6 +60,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         "and print its cost per chunk")
     p.add_argument("--empty-monitors", action="store_true",
                    help="harness smoke test: declare no monitors, so dbt builds nothing driftline-specific")
+    p.add_argument("--no-regression", action="store_true",
+                   help="leave out the regression monitor (DLE: LightGBM nanny models scored in SQL)")
     args = p.parse_args(argv)
     if (args.reference is None) != (args.analysis is None):
         p.error("--reference and --analysis go together")
@@ -112,7 +115,27 @@ def load_parquet(con, reference: Path, analysis: Path) -> tuple[int, int, float]
     return counts[0], counts[1], time.perf_counter() - t0
 
 
-def write_project(analysis_rows: int, empty_monitors: bool, domain_classifier: bool = False) -> None:
+def regression_monitor(analysis_rows: int) -> dict:
+    """Regression performance (realized metrics and DLE) on the same rows: the probability read as a
+    regression of the 0/1 outcome, all six metrics, so the DLE fit trains its four nanny models."""
+    return {
+        "name": "bench_regression",
+        "relation": "main.bench_analysis",
+        "reference": {"relation": "main.bench_reference"},
+        "timestamp": "timestamp",
+        "id": "id",
+        "features": {"continuous": CONTINUOUS, "categorical": CATEGORICAL},
+        "chunking": {"size": max(1, analysis_rows // 10)},
+        "data_quality": False,
+        "summary_stats": False,
+        "problem_type": "regression",
+        "y_pred": "y_pred_proba",
+        "y_true": "repaid",
+        "performance": {"metrics": ["mae", "mape", "mse", "msle", "rmse", "rmsle"]},
+    }
+
+
+def write_project(analysis_rows: int, empty_monitors: bool, domain_classifier: bool = False, regression: bool = True) -> None:
     import yaml
 
     monitors = [] if empty_monitors else [{
@@ -139,6 +162,8 @@ def write_project(analysis_rows: int, empty_monitors: bool, domain_classifier: b
             "business_value_matrix": [[0, -200], [-100, 1000]],
         },
     }]
+    if monitors and regression:
+        monitors.append(regression_monitor(analysis_rows))
     project = {
         "name": "driftline_bench",
         "version": "1.0.0",
@@ -217,7 +242,7 @@ def main(argv=None) -> int:
     print(f"stage=generate seconds={generate_s:.2f}", flush=True)
     print(f"stage=load seconds={load_s:.2f}", flush=True)
 
-    write_project(n_analysis, args.empty_monitors, args.domain_classifier)
+    write_project(n_analysis, args.empty_monitors, args.domain_classifier, regression=not args.no_regression)
     deps_s = run_dbt("deps")
     print(f"stage=deps seconds={deps_s:.2f}", flush=True)
     build_s = run_dbt("build")

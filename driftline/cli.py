@@ -227,17 +227,23 @@ FITS = [
     (["driftline__multivariate_specs", "driftline__multivariate_reference"], "driftline__pca_fit",
      {"monitor": "text", "fit_fingerprint": "text", "item": "text", "column_name": "text", "category": "text",
       "component": "int", "value": "float"}),
+    (["driftline__performance_specs", "driftline__dle_reference"], "driftline__dle_fit",
+     {"monitor": "text", "fit_fingerprint": "text", "item": "text", "model": "text", "metric": "text", "tree_index": "int",
+      "node_index": "int", "left_child": "int", "right_child": "int", "feature_index": "int", "column_name": "text",
+      "threshold": "float", "decision_type": "text", "default_left": "bool", "missing_type": "text", "categories": "text",
+      "leaf_value": "float", "category": "text", "code": "int", "se_scale": "float", "se_power": "float"}),
 ]
 
 
 def _add_fit(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("fit", help="fit CBPE and PCA reconstruction on the reference, compute the domain classifier per chunk, and write them (for engines without dbt Python models)",
+    p = sub.add_parser("fit", help="fit CBPE, DLE and PCA reconstruction on the reference, compute the domain classifier per chunk, and write them (for engines without dbt Python models)",
                        description="Builds the small models the fit reads (dbt run), fits the calibration maps and "
-                                   "sampling-error components of every monitor with performance metrics, and the PCA "
+                                   "sampling-error components of every classification monitor with performance metrics, "
+                                   "the DLE nanny models (LightGBM) of every regression monitor, and the PCA "
                                    "reconstruction of every monitor with multivariate drift, and writes them to "
-                                   "driftline__cbpe_fit and driftline__pca_fit in the same schema; monitors whose "
-                                   "configuration and reference are unchanged keep their fit. Without the domain "
-                                   "classifier, run it once per reference or configuration change and schedule only "
+                                   "driftline__cbpe_fit, driftline__dle_fit and driftline__pca_fit in the same schema; "
+                                   "monitors whose configuration and reference are unchanged keep their fit. Without the "
+                                   "domain classifier, run it once per reference or configuration change and schedule only "
                                    "`dbt build`. With it, the command also builds the chunk models and computes the "
                                    "domain classifier for every chunk that lacks a value (driftline__chunk_domain_classifier): "
                                    "schedule `driftline fit` before every `dbt build`.")
@@ -264,19 +270,20 @@ def _model_schema(project_dir: Path, name: str) -> str:
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
-    from .fitting.state import fit_all, fit_all_reconstruction
+    from .fitting.state import fit_all, fit_all_dle, fit_all_reconstruction
     from .warehouse import Warehouse
 
     project_dir = args.project_dir.resolve()
     profiles_dir = (args.profiles_dir or default_profiles_dir(project_dir)).resolve()
     output = read_target(project_dir, profiles_dir, args.target)
-    inputs = [name for fit_inputs, _, _ in FITS for name in fit_inputs] + [DOMAIN_CLASSIFIER_SPECS]
+    inputs = list(dict.fromkeys([name for fit_inputs, _, _ in FITS for name in fit_inputs] + [DOMAIN_CLASSIFIER_SPECS]))
     dbt_args = ["run", "--select", *inputs] + (["--target", args.target] if args.target else []) + (["--vars", args.vars] if args.vars else [])
     code = run_dbt(*dbt_args, project_dir=project_dir, profiles_dir=profiles_dir)
     if code != 0:
         return code
     fitters = {"driftline__cbpe_fit": lambda specs, rows, previous: fit_all(specs, rows, seed=args.seed, previous=previous),
-               "driftline__pca_fit": lambda specs, rows, previous: fit_all_reconstruction(specs, rows, previous=previous)}
+               "driftline__pca_fit": lambda specs, rows, previous: fit_all_reconstruction(specs, rows, previous=previous),
+               "driftline__dle_fit": lambda specs, rows, previous: fit_all_dle(specs, rows, previous=previous)}
     warehouse = Warehouse(output, project_dir)
     try:
         for (spec_model, rows_model), table, types in FITS:
@@ -322,9 +329,13 @@ def _fit_domain_classifier(args: argparse.Namespace, project_dir: Path, profiles
     table, types = DOMAIN_CLASSIFIER_TABLE
     chunks = warehouse.read(schema, "driftline__domain_classifier_chunks")
     previous = warehouse.read(schema, table) if warehouse.exists(schema, table) else None
-    reference_rows = lambda monitor: warehouse.read(schema, "driftline__multivariate_reference", where={"monitor": monitor})  # noqa: E731
-    chunk_rows = lambda monitor, index: warehouse.read(schema, "driftline__domain_classifier_rows",  # noqa: E731
-                                                       where={"monitor": monitor, "chunk_index": index})
+
+    def reference_rows(monitor):
+        return warehouse.read(schema, "driftline__multivariate_reference", where={"monitor": monitor})
+
+    def chunk_rows(monitor, index):  # one analysis chunk at a time
+        return warehouse.read(schema, "driftline__domain_classifier_rows", where={"monitor": monitor, "chunk_index": index})
+
     try:
         values = domain_classifier_values(specs, chunks, reference_rows, chunk_rows, previous=previous,
                                           log=lambda message: print(message, flush=True))

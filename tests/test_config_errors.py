@@ -36,6 +36,18 @@ def with_changes(**changes):
     return m
 
 
+def regression(**changes):
+    """A regression monitor on the edge data (y_pred x_gap, y_true select) with the given changes."""
+    m = with_changes(problem_type="regression", y_pred="x_gap", y_true="select",
+                     features={"continuous": ["Car Value"], "categorical": ["cat_str"]}, performance={"metrics": ["mae"]})
+    for key, value in changes.items():
+        if value is None:
+            m.pop(key, None)
+        else:
+            m[key] = value
+    return m
+
+
 CASES = {
     "missing column": (with_changes(features={"continuous": ["Car Value", "car_valu"], "categorical": ["cat_str"]}),
                        ["orders_model", "car_valu", "does not exist", "Fix:"]),
@@ -63,6 +75,21 @@ CASES = {
                                         ["orders_model", "multivariate.methods", "list", "Fix:"]),
     "unknown multivariate key": (with_changes(multivariate={"methods": ["domain_classifier"], "folds": 3}),
                                  ["orders_model", "multivariate.folds", "unknown key", "Fix:"]),
+    # regression performance (DLE)
+    "regression unknown metric": (regression(performance={"metrics": ["mae", "r2"]}), ["orders_model", "performance.metrics", "'r2' is not a regression metric", "Fix:"]),
+    "regression with a classification metric": (regression(performance={"metrics": ["roc_auc"]}), ["orders_model", "performance.metrics", "roc_auc", "Fix:"]),
+    "regression without y_pred": (regression(y_pred=None), ["orders_model", "y_pred", "Fix:"]),
+    "regression without targets": (regression(y_true=None), ["orders_model", "y_true", "Fix:"]),
+    "regression with probabilities": (regression(y_pred_proba="x_gap"), ["orders_model", "y_pred_proba", "no probabilities", "Fix:"]),
+    "regression prediction also a feature": (regression(features={"continuous": ["Car Value", "x_gap"], "categorical": []}),
+                                             ["orders_model", "features", "x_gap", "y_pred", "Fix:"]),
+    "regression unknown performance key": (regression(performance={"metrics": ["mae"], "business_value_matrix": [[0, 1], [1, 0]]}),
+                                           ["orders_model", "performance.business_value_matrix", "unknown key", "Fix:"]),
+    "regression unknown hyperparameter": (regression(performance={"hyperparameters": {"objective": "poisson"}}),
+                                          ["orders_model", "performance.hyperparameters.objective", "cannot be set", "Fix:"]),
+    "regression hyperparameter type": (regression(performance={"hyperparameters": {"n_estimators": 2.5}}),
+                                       ["orders_model", "performance.hyperparameters.n_estimators", "an integer", "Fix:"]),
+    "regression text prediction": (regression(y_pred="MixedCat"), ["orders_model", "y_pred", "MixedCat", "not numeric", "Fix:"]),
 }
 
 

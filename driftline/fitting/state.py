@@ -53,6 +53,8 @@ def fit_all(specs: pd.DataFrame, rows: pd.DataFrame, seed: int = 0, previous: pd
 
     parts = [empty_state()]
     for spec_row in specs.itertuples():
+        if spec_row.problem_type == "regression":  # DLE's (fit_all_dle)
+            continue
         if previous is not None and len(previous):
             kept = previous[(previous.monitor == spec_row.monitor) & (previous.fit_fingerprint == spec_row.fit_fingerprint)]
             if len(kept):
@@ -205,3 +207,47 @@ def domain_classifier_values(specs: pd.DataFrame, chunks: pd.DataFrame, referenc
     for c in ("monitor", "period", "fit_fingerprint", "dc_signature"):
         out[c] = out[c].astype(object).where(out[c].notna(), None)
     return out
+
+
+DLE_COLUMNS = ["monitor", "fit_fingerprint"]  # + driftline.fitting.dle.STATE_COLUMNS
+
+
+def fit_all_dle(specs: pd.DataFrame, rows: pd.DataFrame, previous: pd.DataFrame | None = None) -> pd.DataFrame:
+    """DLE state of every regression monitor in specs (driftline__performance_specs), from the wide reference
+    rows (driftline__dle_reference: y_true, y_pred, c<i>, k<j> in the spec's feature order). Unchanged
+    monitors keep their previous rows; classification monitors are CBPE's (fit_all)."""
+    from .dle import STATE_COLUMNS, fit_dle, state_frame
+
+    columns = DLE_COLUMNS + STATE_COLUMNS
+    parts = [state_frame([]).assign(monitor=None, fit_fingerprint=None)[columns]]
+    for spec_row in specs.itertuples():
+        if spec_row.problem_type != "regression":
+            continue
+        if previous is not None and len(previous):
+            kept = previous[(previous.monitor == spec_row.monitor) & (previous.fit_fingerprint == spec_row.fit_fingerprint)]
+            if len(kept):
+                parts.append(kept[columns])
+                continue
+        spec = json.loads(spec_row.spec_json)
+        mine = rows[rows.monitor == spec_row.monitor].sort_values("row_pos")
+        frame = pd.DataFrame(index=range(len(mine)))
+        for i, c in enumerate(spec["continuous"]):
+            frame[c] = mine[f"c{i}"].astype(float).to_numpy()
+        for j, c in enumerate(spec["categorical"]):
+            values = mine[f"k{j}"].astype(object)
+            frame[c] = values.where(values.notna(), None).to_numpy()
+        frame[spec["y_true"]] = mine["y_true"].astype(float).to_numpy()
+        frame[spec["y_pred"]] = mine["y_pred"].astype(float).to_numpy()
+        try:
+            state = fit_dle(frame, continuous=spec["continuous"], categorical=spec["categorical"], y_true=spec["y_true"],
+                            y_pred=spec["y_pred"], metrics=spec["metrics"], hyperparameters=spec.get("hyperparameters"))
+        except ValueError as exc:
+            raise ValueError(f"driftline: monitor '{spec_row.monitor}': {exc}") from exc
+        state.insert(0, "fit_fingerprint", spec_row.fit_fingerprint)
+        state.insert(0, "monitor", spec_row.monitor)
+        parts.append(state[columns])
+    result = pd.concat(parts, ignore_index=True)
+    typed = state_frame(result[STATE_COLUMNS].to_dict("records"))
+    typed.insert(0, "fit_fingerprint", result["fit_fingerprint"].astype(object).where(result["fit_fingerprint"].notna(), None))
+    typed.insert(0, "monitor", result["monitor"].astype(object).where(result["monitor"].notna(), None))
+    return typed

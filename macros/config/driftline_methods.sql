@@ -41,6 +41,12 @@
     'pca_reconstruction': {'family': 'multivariate_drift', 'column_types': [], 'threshold': sd3, 'lower_limit': 0, 'upper_limit': none, 'clamp': 'none', 'alert': 'not_inside'},
     'domain_classifier':  {'family': 'multivariate_drift', 'column_types': [], 'threshold': {'type': 'constant', 'lower': 0.45, 'upper': 0.65}, 'lower_limit': 0, 'upper_limit': 1, 'clamp': 'limit', 'alert': 'outside'},
     'business_value':     {'family': 'performance', 'column_types': [], 'threshold': sd3, 'lower_limit': none, 'upper_limit': none, 'clamp': 'limit', 'alert': 'outside'},
+    'mae':                {'family': 'performance', 'column_types': [], 'threshold': sd3, 'lower_limit': 0, 'upper_limit': none, 'clamp': 'limit', 'alert': 'outside'},
+    'mape':               {'family': 'performance', 'column_types': [], 'threshold': sd3, 'lower_limit': 0, 'upper_limit': none, 'clamp': 'limit', 'alert': 'outside'},
+    'mse':                {'family': 'performance', 'column_types': [], 'threshold': sd3, 'lower_limit': 0, 'upper_limit': none, 'clamp': 'limit', 'alert': 'outside'},
+    'msle':               {'family': 'performance', 'column_types': [], 'threshold': sd3, 'lower_limit': 0, 'upper_limit': none, 'clamp': 'limit', 'alert': 'outside'},
+    'rmse':               {'family': 'performance', 'column_types': [], 'threshold': sd3, 'lower_limit': 0, 'upper_limit': none, 'clamp': 'limit', 'alert': 'outside'},
+    'rmsle':              {'family': 'performance', 'column_types': [], 'threshold': sd3, 'lower_limit': 0, 'upper_limit': none, 'clamp': 'limit', 'alert': 'outside'},
   }) }}
 {% endmacro %}
 

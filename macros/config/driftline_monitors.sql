@@ -266,6 +266,7 @@
       Classification needs y_pred_proba (a column; multiclass: {class label: column}) and y_pred; the
       targets come from y_true in the monitored rows or from `targets: {model|source|relation, id, y_true}`. -#}
   {%- set perf = m.get('performance') -%}
+  {%- if problem_type == 'regression' -%}{{ return(driftline_normalize_regression_performance(monitor_name, m)) }}{%- endif -%}
   {%- if not perf -%}{{ return(none) }}{%- endif -%}
   {%- if perf is not mapping or not perf.get('metrics') -%}
     {{ driftline_config_error(monitor_name, 'performance', "needs a `metrics` list.", "write `performance: {metrics: [roc_auc, f1]}`.") }}
@@ -276,9 +277,6 @@
     {%- endif -%}
   {%- endfor -%}
   {%- set classification = ['roc_auc', 'f1', 'precision', 'recall', 'specificity', 'accuracy', 'average_precision', 'confusion_matrix', 'business_value'] -%}
-  {%- if problem_type == 'regression' -%}
-    {{ driftline_config_error(monitor_name, 'problem_type', "regression performance (DLE) is not available yet.", "remove `performance` from this monitor for now; drift, data quality and summary statistics work.") }}
-  {%- endif -%}
   {%- for metric in perf['metrics'] -%}
     {%- if metric not in classification -%}
       {{ driftline_config_error(monitor_name, 'performance.metrics', "'" ~ metric ~ "' is not a classification metric.", "use any of " ~ (classification | join(', ')) ~ ".") }}
@@ -313,6 +311,24 @@
     {%- do classes.append('1') -%}
     {%- set proba_columns = {'1': proba} -%}
   {%- endif -%}
+  {%- set t = driftline_normalize_targets(monitor_name, m) -%}
+  {{ return({
+      'metrics': perf['metrics'],
+      'business_value_matrix': bv,
+      'normalize_confusion_matrix': perf.get('normalize_confusion_matrix'),
+      'normalize_business_value': perf.get('normalize_business_value'),
+      'classes': classes,
+      'proba_columns': proba_columns,
+      'y_pred': m.get('y_pred'),
+      'y_true': t.y_true,
+      'targets_sql': t.targets_sql,
+      'targets_id': t.targets_id,
+  }) }}
+{% endmacro %}
+
+
+{% macro driftline_normalize_targets(monitor_name, m) %}
+  {#- Where the targets come from: y_true in the monitored rows, or late targets joined on the id. -#}
   {%- set targets = m.get('targets') -%}
   {%- set targets_sql = none -%}
   {%- if targets -%}
@@ -327,17 +343,96 @@
   {%- if not targets and not m.get('y_true') -%}
     {{ driftline_config_error(monitor_name, 'y_true', "performance needs targets: the reference period must have them.", "write `y_true: <column>` (targets in the monitored rows) or `targets: {model: ..., id: ..., y_true: ...}`.") }}
   {%- endif -%}
+  {{ return({'y_true': (targets or {}).get('y_true') or m.get('y_true'), 'targets_sql': targets_sql, 'targets_id': (targets or {}).get('id')}) }}
+{% endmacro %}
+
+
+{% macro driftline_normalize_regression_performance(monitor_name, m) %}
+  {#- Regression performance (realized metrics and DLE) is on when `performance` is given: a mapping with
+      optional `metrics` (default: all six, NannyML's default) and optional LightGBM `hyperparameters` for
+      the nanny models. It needs y_pred (a numeric column) and the targets (y_true or `targets`). -#}
+  {%- set perf = m.get('performance') -%}
+  {%- if perf is none or perf is false -%}{{ return(none) }}{%- endif -%}
+  {%- set all_metrics = ['mae', 'mape', 'mse', 'msle', 'rmse', 'rmsle'] -%}
+  {%- if perf is true -%}{%- set perf = {} -%}{%- endif -%}
+  {%- if perf is not mapping -%}
+    {{ driftline_config_error(monitor_name, 'performance', "must be a mapping.", "write `performance: {metrics: [mae, rmse]}`, or `performance: {}` for all six regression metrics.") }}
+  {%- endif -%}
+  {%- for key in perf -%}
+    {%- if key not in ['metrics', 'hyperparameters'] -%}
+      {{ driftline_config_error(monitor_name, 'performance.' ~ key, "unknown key for a regression monitor.", "use metrics and, optionally, hyperparameters (LightGBM settings of the DLE nanny models).") }}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- set metrics = perf.get('metrics', all_metrics) -%}
+  {%- if metrics is string or metrics is mapping or metrics is not iterable or metrics | length == 0 -%}
+    {{ driftline_config_error(monitor_name, 'performance.metrics', "must be a non-empty list.", "write e.g. `metrics: [mae, rmse]`, or leave it out for all six (" ~ (all_metrics | join(', ')) ~ ").") }}
+  {%- endif -%}
+  {%- set seen = [] -%}
+  {%- for metric in metrics -%}
+    {%- if metric not in all_metrics -%}
+      {{ driftline_config_error(monitor_name, 'performance.metrics', "'" ~ metric ~ "' is not a regression metric.", "use any of " ~ (all_metrics | join(', ')) ~ ".") }}
+    {%- endif -%}
+    {%- if metric in seen -%}
+      {{ driftline_config_error(monitor_name, 'performance.metrics', "'" ~ metric ~ "' is listed twice.", "list each metric once.") }}
+    {%- endif -%}
+    {%- do seen.append(metric) -%}
+  {%- endfor -%}
+  {%- set hyperparameters = perf.get('hyperparameters') or {} -%}
+  {%- set allowed = driftline_dle_hyperparameters() -%}
+  {%- if hyperparameters is not mapping -%}
+    {{ driftline_config_error(monitor_name, 'performance.hyperparameters', "must be a mapping of LightGBM settings.", "write e.g. `hyperparameters: {n_estimators: 200, learning_rate: 0.05}`.") }}
+  {%- endif -%}
+  {%- for name, value in hyperparameters.items() -%}
+    {%- if name not in allowed -%}
+      {{ driftline_config_error(monitor_name, 'performance.hyperparameters.' ~ name, "cannot be set (driftline fits single-threaded and scores the trees' sum, so the thread count, objective and boosting type are fixed).", "use any of " ~ (allowed.keys() | sort | join(', ')) ~ ", or leave it out.") }}
+    {%- endif -%}
+    {%- set wanted = allowed[name] -%}
+    {%- if (wanted == 'bool' and value is not boolean) or (wanted != 'bool' and (value is boolean or value is not number or (wanted == 'int' and value != (value | int)))) -%}
+      {{ driftline_config_error(monitor_name, 'performance.hyperparameters.' ~ name, "must be " ~ ('true or false' if wanted == 'bool' else ('an integer' if wanted == 'int' else 'a number')) ~ ", got '" ~ value ~ "'.", "correct the value.") }}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- if m.get('y_pred_proba') -%}
+    {{ driftline_config_error(monitor_name, 'y_pred_proba', "a regression monitor has no probabilities.", "remove `y_pred_proba`, or set `problem_type` to classification_binary or classification_multiclass.") }}
+  {%- endif -%}
+  {%- if not m.get('y_pred') or m.get('y_pred') is not string -%}
+    {{ driftline_config_error(monitor_name, 'y_pred', "regression performance needs the column of the model's predictions.", "write `y_pred: <numeric column>`.") }}
+  {%- endif -%}
+  {%- set t = driftline_normalize_targets(monitor_name, m) -%}
+  {%- set features = m.get('features') or {} -%}
+  {%- for column in (features.get('continuous') or []) + (features.get('categorical') or []) -%}
+    {%- if column in [m.get('y_pred'), t.y_true] -%}
+      {{ driftline_config_error(monitor_name, 'features', "column '" ~ column ~ "' is also the monitor's " ~ ('y_pred' if column == m.get('y_pred') else 'y_true') ~ ".", "remove it from features: DLE adds y_pred to the features itself, and the target must not be an input.") }}
+    {%- endif -%}
+  {%- endfor -%}
+  {%- if m.get('y_pred') == t.y_true and t.targets_sql is none -%}
+    {{ driftline_config_error(monitor_name, 'y_true', "y_true and y_pred are the same column.", "point y_true at the targets and y_pred at the predictions.") }}
+  {%- endif -%}
   {{ return({
-      'metrics': perf['metrics'],
-      'business_value_matrix': bv,
-      'normalize_confusion_matrix': perf.get('normalize_confusion_matrix'),
-      'normalize_business_value': perf.get('normalize_business_value'),
-      'classes': classes,
-      'proba_columns': proba_columns,
+      'metrics': metrics | list,
+      'hyperparameters': hyperparameters,
+      'business_value_matrix': none,
+      'normalize_confusion_matrix': none,
+      'normalize_business_value': none,
+      'classes': [],
+      'proba_columns': {},
       'y_pred': m.get('y_pred'),
-      'y_true': (targets or {}).get('y_true') or m.get('y_true'),
-      'targets_sql': targets_sql,
-      'targets_id': (targets or {}).get('id'),
+      'y_true': t.y_true,
+      'targets_sql': t.targets_sql,
+      'targets_id': t.targets_id,
+  }) }}
+{% endmacro %}
+
+
+{% macro driftline_dle_hyperparameters() %}
+  {#- The LightGBM settings a regression monitor may give its DLE nanny models, with their type
+      (driftline/fitting/dle.py HYPERPARAMETERS holds the same list). -#}
+  {{ return({
+    'n_estimators': 'int', 'learning_rate': 'float', 'num_leaves': 'int', 'max_depth': 'int',
+    'min_child_samples': 'int', 'min_child_weight': 'float', 'min_split_gain': 'float',
+    'subsample': 'float', 'subsample_freq': 'int', 'colsample_bytree': 'float',
+    'reg_alpha': 'float', 'reg_lambda': 'float', 'random_state': 'int', 'subsample_for_bin': 'int',
+    'max_bin': 'int', 'min_data_per_group': 'int', 'max_cat_threshold': 'int', 'max_cat_to_onehot': 'int',
+    'cat_smooth': 'float', 'cat_l2': 'float', 'zero_as_missing': 'bool', 'use_missing': 'bool',
   }) }}
 {% endmacro %}
 

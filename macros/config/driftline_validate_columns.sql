@@ -30,6 +30,9 @@
       {%- if key in ('features.continuous', 'y_pred_proba') and not driftline_is_numeric_type(dtype) -%}
         {{ driftline_config_error(monitor.name, key, "column '" ~ column_name ~ "' has type " ~ col.dtype ~ ", which is not numeric.", "move it to features.categorical, or cast it to a number in the model the monitor reads.") }}
       {%- endif -%}
+      {%- if monitor.problem_type == 'regression' and key in ('y_pred', 'y_true') and not driftline_is_numeric_type(dtype) -%}
+        {{ driftline_config_error(monitor.name, key, "column '" ~ column_name ~ "' has type " ~ col.dtype ~ ", which is not numeric; a regression monitor needs numbers.", "point `" ~ key ~ "` at a numeric column, or cast it to a number in the model the monitor reads.") }}
+      {%- endif -%}
       {%- if key == 'timestamp' and not ('timestamp' in dtype or 'date' in dtype or 'char' in dtype or 'text' in dtype or 'string' in dtype) -%}
         {{ driftline_config_error(monitor.name, key, "column '" ~ column_name ~ "' has type " ~ col.dtype ~ ", which is not a timestamp.", "point `timestamp` at a timestamp or date column.") }}
       {%- endif -%}

@@ -22,7 +22,7 @@
     {{ exceptions.raise_compiler_error("driftline: monitor '" ~ monitors[0].name ~ "' estimates performance (CBPE), but the fitted state "
         ~ fit_relation ~ " does not exist. dbt has no Python models on " ~ target.type ~ ". Fix: run `" ~ command ~ "` once per reference change, then `dbt build`.") }}
   {%- endif -%}
-  {%- set stale = run_query("select s.monitor from " ~ ref('driftline__performance_specs') ~ " as s where not exists (select 1 from "
+  {%- set stale = run_query("select s.monitor from " ~ ref('driftline__performance_specs') ~ " as s where s.problem_type <> 'regression' and not exists (select 1 from "
       ~ fit_relation ~ " as f where f.monitor = s.monitor and f.fit_fingerprint = s.fit_fingerprint)") -%}
   {%- if stale.rows | length > 0 -%}
     {{ exceptions.raise_compiler_error("driftline: monitor '" ~ stale.rows[0][0] ~ "': the CBPE fitted state in " ~ fit_relation

@@ -91,7 +91,8 @@
 
 {% macro driftline_performance_period_rows(monitor, period) %}
   {#- The rows of one period with what performance needs: y_true (NULL until a late target arrives),
-      y_pred and one probability column per class (p0, p1, ... in sorted class order). Binary labels are
+      y_pred and one probability column per class (p0, p1, ... in sorted class order); a regression
+      monitor instead has numeric y_true and y_pred and its features (c0.., k0.., as everywhere). Binary labels are
       numbers; multiclass labels are text. A probability that is NULL, NaN, infinite or outside [0, 1]
       becomes NULL: the row then takes no part in the metrics that need it (the warn-level test
       driftline_invalid_predictions counts such rows). -#}
@@ -99,16 +100,25 @@
   {%- set relation = monitor.reference_sql if period == 'reference' else monitor.analysis_sql -%}
   {%- set row_filter = monitor.reference_filter if period == 'reference' else monitor.analysis_filter -%}
   {%- set label_type = driftline_double() if monitor.problem_type == 'classification_binary' else driftline_text() -%}
+  {%- set y_true_column = ('t.' if perf.targets_sql is not none else 'r.') ~ adapter.quote(perf.y_true) -%}
   select
     '{{ period }}' as period,
     {% if monitor.timestamp -%} cast(r.{{ adapter.quote(monitor.timestamp) }} as timestamp) {%- else -%} cast(null as timestamp) {%- endif %} as row_ts,
     {% if monitor.id -%} r.{{ adapter.quote(monitor.id) }} {%- else -%} cast(null as integer) {%- endif %} as row_id,
-    {% if perf.targets_sql is not none -%}
-    cast(t.{{ adapter.quote(perf.y_true) }} as {{ label_type }}) as y_true,
-    {%- else -%}
-    cast(r.{{ adapter.quote(perf.y_true) }} as {{ label_type }}) as y_true,
-    {%- endif %}
+    {%- if monitor.problem_type == 'regression' %}
+    {#- regression: numbers (NaN and +-inf are missing, as for features) and the features the DLE nanny models read -#}
+    {{ driftline_clean_number(y_true_column) }} as y_true,
+    {{ driftline_clean_number('r.' ~ adapter.quote(perf.y_pred)) }} as y_pred
+    {%- for c in monitor.continuous %},
+    {{ driftline_clean_number('r.' ~ adapter.quote(c)) }} as c{{ loop.index0 }}
+    {%- endfor %}
+    {%- for c in monitor.categorical %},
+    {{ driftline_category_text('r.' ~ adapter.quote(c)) }} as k{{ loop.index0 }}
+    {%- endfor %}
+    {%- else %}
+    cast({{ y_true_column }} as {{ label_type }}) as y_true,
     cast(r.{{ adapter.quote(perf.y_pred) }} as {{ label_type }}) as y_pred
+    {%- endif %}
     {%- for label in perf.classes %},
     {{ driftline_clean_probability('r.' ~ adapter.quote(perf.proba_columns[label])) }} as p{{ loop.index0 }}
     {%- endfor %}

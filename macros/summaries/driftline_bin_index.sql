@@ -1,10 +1,11 @@
 {#- Equal-width binning that agrees with numpy.histogram bin for bin: edges e_i = lo + i*(hi-lo)/k
     (numpy.linspace), bins [e_i, e_{i+1}) with the last bin closed at hi; values outside [lo, hi] get
     NULL. A first guess from floor((x-lo)*k/(hi-lo)) is corrected by one step against the exact edges,
-    so floating-point rounding never moves a value into a neighbouring bin. -#}
+    so floating-point rounding never moves a value into a neighbouring bin. The guess is clamped before
+    it becomes an integer: a value far outside [lo, hi] (e.g. 1e300) would overflow the cast. -#}
 
 {% macro driftline_bin_guess(x, lo, hi, k) -%}
-  least(greatest(cast(floor(({{ x }} - {{ lo }}) * (cast({{ k }} as {{ driftline_double() }}) / ({{ hi }} - {{ lo }}))) as integer), 0), {{ k }} - 1)
+  cast(least(greatest(floor(({{ x }} - {{ lo }}) * (cast({{ k }} as {{ driftline_double() }}) / ({{ hi }} - {{ lo }}))), 0), {{ k }} - 1) as integer)
 {%- endmacro %}
 
 

@@ -1,7 +1,8 @@
 {{ config(materialized='table') }}
 -- depends_on: {{ ref('driftline__performance_specs') }}
-{#- Classification performance per chunk (algorithms.md §4, §6): kind = 'realized' from the targets that
-    have arrived, kind = 'estimated' from CBPE (calibrated probabilities, no targets needed). Both carry the
+{#- Performance per chunk (algorithms.md §4, §5, §6): kind = 'realized' from the targets that have
+    arrived, kind = 'estimated' from CBPE (classifiers: calibrated probabilities) or DLE (regression: the
+    nanny models' predicted losses), neither needing targets. Both carry the
     sampling error SE = se_scale * n^se_power (reference-side components from the fitted state, n = rows
     the metric used in the chunk) and the thresholds learned from the realized metric on the reference
     chunks; estimated rows add the confidence band value +- 3 SE (clipped to the metric's limits) and
@@ -9,11 +10,10 @@
 {%- set monitors = driftline_monitors() -%}
 {%- set perf_monitors = [] -%}
 {%- for m in monitors if m.performance -%}{%- do perf_monitors.append(m) -%}{%- endfor -%}
-{%- if perf_monitors -%}
-  {%- set fit_relation = driftline_cbpe_fit_relation() -%}
-  {%- if target.type in driftline_python_adapters() %}
-  -- depends_on: {{ ref('driftline__cbpe_fit') }}
-  {%- endif %}
+{%- if perf_monitors and target.type in driftline_python_adapters() -%}
+  {%- for fit_model in driftline_performance_fit_models(perf_monitors) %}
+  -- depends_on: {{ ref(fit_model) }}
+  {%- endfor %}
 {%- endif %}
 
 {%- set results_sql -%}
@@ -24,8 +24,8 @@
   from {{ ref('driftline__chunk_performance') }} as p
   inner join {{ ref('driftline__chunk_signatures') }} as s
     on s.monitor = p.monitor and s.period = p.period and s.chunk_index = p.chunk_index and s.chunk_signature = p.chunk_signature
-  left join {{ fit_relation }} as f
-    on f.monitor = p.monitor and f.item = 'sampling_error' and f.metric = p.metric and f.fit_fingerprint = p.fit_fingerprint
+  left join ({{ driftline_sampling_error_components_sql(perf_monitors) }}) as f
+    on f.monitor = p.monitor and f.metric = p.metric and f.fit_fingerprint = p.fit_fingerprint
   where p.fit_fingerprint in (select fit_fingerprint from {{ ref('driftline__performance_specs') }})
 {%- else %}
   select cast(null as {{ driftline_text() }}) as monitor, cast(null as {{ driftline_text() }}) as period, cast(null as integer) as chunk_index,

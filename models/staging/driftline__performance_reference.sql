@@ -1,10 +1,10 @@
 {{ config(materialized='table') }}
-{#- The reference rows a CBPE fit learns from, in the monitor's row order (row_pos), one row per row and
+{#- The reference rows a CBPE fit learns from (classification monitors; regression: driftline__dle_reference), in the monitor's row order (row_pos), one row per row and
     class: labels as text (binary labels are numbers written as text), the class's probability. The
     reference is bounded, so this table is small; only the columns the fit needs are kept. -#}
 {%- set monitors = driftline_monitors() -%}
 {%- set perf_monitors = [] -%}
-{%- for m in monitors if m.performance -%}{%- do perf_monitors.append(m) -%}{%- endfor -%}
+{%- for m in monitors if m.performance and m.problem_type != 'regression' -%}{%- do perf_monitors.append(m) -%}{%- endfor -%}
 
 {% for m in perf_monitors %}
 {%- for label in m.performance.classes %}

@@ -1,5 +1,6 @@
 {{ config(materialized='table') }}
-{#- What the CBPE fit needs to know about each monitor with performance metrics, as JSON, plus a
+{#- What the CBPE or DLE fit needs to know about each monitor with performance metrics, as JSON (a
+    regression monitor adds its features, target and prediction columns and hyperparameters), plus a
     fingerprint of its configuration and its reference (row count, labelled rows, time span): the fitted
     state records the fingerprint it was fitted for, so a stale fit is detected instead of silently used. -#}
 {%- set monitors = driftline_monitors() -%}
@@ -13,6 +14,10 @@
     'normalize_confusion_matrix': m.performance.normalize_confusion_matrix,
     'normalize_business_value': m.performance.normalize_business_value,
 } -%}
+{%- if m.problem_type == 'regression' -%}
+  {%- do spec.update({'continuous': m.continuous, 'categorical': m.categorical, 'y_true': m.performance.y_true,
+                      'y_pred': m.performance.y_pred, 'hyperparameters': m.performance.hyperparameters}) -%}
+{%- endif -%}
 select
   {{ driftline_literal(m.name) }} as monitor,
   {{ driftline_literal(m.problem_type) }} as problem_type,

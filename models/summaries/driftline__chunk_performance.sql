@@ -2,22 +2,25 @@
 -- depends_on: {{ ref('driftline__performance_specs') }}
 -- depends_on: {{ ref('driftline__chunk_signatures') }}
 -- depends_on: {{ ref('driftline_chunks') }}
-{#- Per chunk and metric: the realized value (targets that have arrived) and the CBPE estimate, with the
-    number of rows each used. Incremental by chunk: a chunk is recomputed when its rows, the CBPE fit, or
+{#- Per chunk and metric: the realized value (targets that have arrived) and the estimate (CBPE for a
+    classifier, DLE for a regression model), with the number of rows each used. Incremental by chunk: a
+    chunk is recomputed when its rows, the fit, or
     the number of its rows with a target changes (late targets), and only then. -#}
 {%- set monitors = driftline_monitors() -%}
 {%- set perf_monitors = [] -%}
 {%- for m in monitors if m.performance -%}{%- do perf_monitors.append(m) -%}{%- endfor -%}
 {%- if perf_monitors -%}
-  {%- set fit_relation = driftline_cbpe_fit_relation() -%}
-  {%- do driftline_check_cbpe_fit(perf_monitors, fit_relation) -%}
+  {%- do driftline_check_performance_fits(perf_monitors) -%}
   {%- if target.type in driftline_python_adapters() %}
-  -- depends_on: {{ ref('driftline__cbpe_fit') }}
+  {%- for fit_model in driftline_performance_fit_models(perf_monitors) %}
+  -- depends_on: {{ ref(fit_model) }}
+  {%- endfor %}
   {%- endif %}
 {%- endif %}
 
 {% for m in perf_monitors %}
 {%- set name = driftline_literal(m.name) -%}
+{%- set fit_relation = driftline_performance_fit_relation(m) -%}
 select * from (
   with all_rows as (
     select * from ({{ driftline_chunked_rows(m, rows='performance') }}) as r where chunk_index >= 0

@@ -2,7 +2,9 @@
 {#- Prediction columns that performance monitoring cannot use: probabilities that are NULL, NaN, infinite
     or outside [0, 1] (those rows take no part in the metrics that need them), binary predictions other
     than 0/1 (they count as neither positive nor negative in the estimates), multiclass predictions that
-    are not a class, and multiclass probability rows that do not sum to 1 (within 1e-6). One row per
+    are not a class, and multiclass probability rows that do not sum to 1 (within 1e-6); for a regression
+    monitor, predictions that are NULL, NaN or infinite, and negative predictions or targets when msle or
+    rmsle is monitored. One row per
     monitor, period and kind of problem, with the count and the fix. -#}
 {%- set monitors = driftline.driftline_monitors() -%}
 {%- set checks = [] -%}
@@ -17,7 +19,21 @@
           ~ " as problem, count(*) as n_rows from " ~ relation ~ " where (" ~ row_filter ~ ") and not coalesce("
           ~ driftline.driftline_clean_number(adapter.quote(column)) ~ " between 0 and 1, false)") -%}
     {%- endfor -%}
-    {%- if m.problem_type == 'classification_binary' -%}
+    {%- if m.problem_type == 'regression' -%}
+      {#- regression: rows without a usable prediction are still scored by the DLE nanny models (as NannyML
+          does) but leave the realized metrics and the sampling error's n; negative values void msle/rmsle -#}
+      {%- do checks.append(head ~ driftline.driftline_literal("prediction column " ~ perf.y_pred ~ " is NULL, NaN or infinite")
+          ~ " as problem, count(*) as n_rows from " ~ relation ~ " where (" ~ row_filter ~ ") and "
+          ~ driftline.driftline_clean_number(adapter.quote(perf.y_pred)) ~ " is null") -%}
+      {%- if 'msle' in perf.metrics or 'rmsle' in perf.metrics -%}
+        {%- do checks.append(head ~ driftline.driftline_literal("prediction column " ~ perf.y_pred ~ " is negative (msle and rmsle are NULL for its chunks)")
+            ~ " as problem, count(*) as n_rows from " ~ relation ~ " where (" ~ row_filter ~ ") and " ~ driftline.driftline_clean_number(adapter.quote(perf.y_pred)) ~ " < 0") -%}
+        {%- if perf.targets_sql is none -%}
+          {%- do checks.append(head ~ driftline.driftline_literal("target column " ~ perf.y_true ~ " is negative (msle and rmsle are NULL for its chunks)")
+              ~ " as problem, count(*) as n_rows from " ~ relation ~ " where (" ~ row_filter ~ ") and " ~ driftline.driftline_clean_number(adapter.quote(perf.y_true)) ~ " < 0") -%}
+        {%- endif -%}
+      {%- endif -%}
+    {%- elif m.problem_type == 'classification_binary' -%}
       {%- do checks.append(head ~ driftline.driftline_literal("prediction column " ~ perf.y_pred ~ " is not 0 or 1")
           ~ " as problem, count(*) as n_rows from " ~ relation ~ " where (" ~ row_filter ~ ") and " ~ adapter.quote(perf.y_pred)
           ~ " is not null and cast(" ~ adapter.quote(perf.y_pred) ~ " as " ~ driftline.driftline_double() ~ ") not in (0, 1)") -%}
