@@ -79,7 +79,8 @@ def test_the_check_sees_every_model_the_hooks_and_the_dispatched_functions(compi
     names = {n.name for n in compiled.nodes}
     models = {f"model driftline.{p.stem}" for p in (REPO / "models").rglob("*.sql")}
     assert models <= names, f"not compiled: {sorted(models - names)}"
-    assert {"hook driftline_tests.driftline_hook_before_model", "hook driftline_tests.driftline_hook_analyze"} <= names
+    if compiled.engine == "postgres":  # the hooks render empty (and compile to no file) on DuckDB
+        assert {"hook driftline_tests.driftline_hook_before_model", "hook driftline_tests.driftline_hook_analyze"} <= names
     dialect = CATALOGUE["engines"][compiled.engine]
     called = {fn for n in compiled.nodes for fn, _, _ in port.function_calls(n.sql, dialect)}
     expected = {"duckdb": {"strftime", "round_even", "range", "log2", "isfinite", "string_agg"},
@@ -172,4 +173,4 @@ def test_syntax_one_dialect_rejects_is_reported_with_the_model_and_position(inje
         findings = port.parse_errors(alerts.name, alerts.sql, dialect)
         assert len(findings) == 1 and findings[0].where == f"model driftline.driftline_alerts ({dialect})"
         line = next(i for i, text in enumerate(alerts.sql.splitlines(), 1) if "lambda q" in text)
-        assert findings[0].excerpt.startswith(f"line {line}, col ") and "lambda q" in findings[0].excerpt
+        assert findings[0].excerpt.startswith(f"line {line}, col ") and "list_transform([1], lambda" in findings[0].excerpt
