@@ -368,6 +368,7 @@ def compiled_nodes(project_dir: Path) -> list[CompiledNode]:
     for path in sorted(root.rglob("*.sql")):
         rel = path.relative_to(root)
         package, kind = rel.parts[0], rel.parts[1]
-        label = {"models": "model", "tests": "test", "analyses": "hook"}.get(kind, kind)
+        label = "test" if any(part.endswith(".yml") for part in rel.parts) else \
+            {"models": "model", "tests": "test", "analyses": "hook"}.get(kind, kind)
         nodes.append(CompiledNode(f"{label} {package}.{path.stem}", path, path.read_text()))
     return nodes
