@@ -31,12 +31,12 @@ def spark_available() -> str | None:
 
 
 def session_parameters(root: Path) -> dict[str, str]:
-    """Spark settings of the test lane: small (2 cores, 4 shuffle partitions, no UI), UTC, and the warehouse
+    """Spark settings of the test lane: small (2 cores, 4 GB driver heap: 2 GB ran out of hash-aggregation memory in driftline__chunk_performance; 4 shuffle partitions, no UI), UTC, and the warehouse
     directory and Derby metastore under root, shared by dbt, `driftline fit` and the worker."""
     root = Path(root)
     return {
         "spark.master": "local[2]",
-        "spark.driver.memory": "2g",
+        "spark.driver.memory": "4g",
         "spark.sql.shuffle.partitions": "4",
         "spark.ui.enabled": "false",
         "spark.sql.session.timeZone": "UTC",
