@@ -1,6 +1,6 @@
-"""Benchmark driftline end to end on DuckDB (a benchmark script, not a test).
+"""Benchmark driftline end to end on DuckDB or Spark (a benchmark script, not a test).
 
-    python bench/run.py --rows N [--target duckdb] [--reference R.parquet --analysis A.parquet] [--domain-classifier] [--keep]
+    python bench/run.py --rows N [--target duckdb|spark] [--reference R.parquet --analysis A.parquet] [--domain-classifier] [--keep]
 
 Generates N synthetic car-loan rows (half reference, half analysis, drift on) -- or loads the two parquet
 files -- into a fresh DuckDB file under bench/out/, writes a throwaway dbt project under bench/out/project
@@ -14,7 +14,10 @@ multivariate drift and CBPE; a regression monitor with DLE, unless --no-regressi
     rows=N total_seconds=T peak_rss_mb=M      <- always the last line
 
 total_seconds = load + build (data ingestion into the warehouse plus the dbt build; generation and
-`dbt deps` are excluded). peak_rss_mb = max(peak RSS of this process, peak RSS of the largest child, i.e. dbt).
+`dbt deps` are excluded). On --target spark (dbt-spark `method: session`: a local Spark with its warehouse
+directory and Derby metastore under bench/out/spark, driver memory $BENCH_SPARK_DRIVER_MEMORY, default 4g) the
+load is a Spark job reading the generated rows from parquet, and the build is `driftline fit` (the fitted
+state, as on every engine without dbt Python models) followed by `dbt build`; `stage=fit` prints the fit alone. peak_rss_mb = max(peak RSS of this process, peak RSS of the largest child, i.e. dbt).
 Exits non-zero, printing the tail of dbt's output, when dbt fails. bench/out/ is removed afterwards unless
 --keep is given or a stage failed.
 """
@@ -35,6 +38,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 OUT_DIR = REPO_ROOT / "bench" / "out"
 PROJECT_DIR = OUT_DIR / "project"
 DB_PATH = OUT_DIR / "bench.duckdb"
+SPARK_ROOT = OUT_DIR / "spark"
 
 sys.path.insert(0, str(REPO_ROOT))
 
@@ -50,7 +54,8 @@ OUTPUT_TAIL_LINES = 60
 def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--rows", type=int, help="rows to generate (half reference, half analysis)")
-    p.add_argument("--target", choices=["duckdb"], default="duckdb", help="warehouse (only duckdb for now)")
+    p.add_argument("--target", choices=["duckdb", "spark"], default="duckdb",
+                   help="warehouse: an embedded DuckDB file, or a local Spark session (dbt-spark session mode)")
     p.add_argument("--reference", type=Path, help="parquet file with the reference rows (instead of --rows)")
     p.add_argument("--analysis", type=Path, help="parquet file with the analysis rows (instead of --rows)")
     p.add_argument("--seed", type=int, default=42, help="generator seed (default 42)")
@@ -69,14 +74,99 @@ def parse_args(argv=None) -> argparse.Namespace:
         p.error("give --rows N (N >= 2), or --reference and --analysis parquet files")
     if args.reference is not None and args.rows is not None:
         p.error("--rows and --reference/--analysis are alternatives")
+    if args.target == "spark" and args.domain_classifier:
+        p.error("--domain-classifier reports its per-chunk cost from DuckDB only; leave it out with --target spark")
     return args
+
+
+def spark_parameters() -> dict:
+    """The local Spark session of --target spark (dbt-spark `server_side_parameters`)."""
+    return {
+        "spark.master": "local[2]",
+        "spark.driver.memory": os.environ.get("BENCH_SPARK_DRIVER_MEMORY", "4g"),
+        "spark.sql.shuffle.partitions": "4",
+        "spark.ui.enabled": "false",
+        "spark.sql.session.timeZone": "UTC",
+        "spark.sql.warehouse.dir": str(SPARK_ROOT / "warehouse"),
+        "spark.hadoop.javax.jdo.option.ConnectionURL": f"jdbc:derby:;databaseName={SPARK_ROOT / 'metastore_db'};create=true",
+        "spark.driver.extraJavaOptions": f"-Dderby.system.home={SPARK_ROOT} -Xss16m",
+    }
+
+
+def spark_load_worker(job: str) -> None:
+    """In a child process (its JVM exits before dbt opens the same Derby metastore): parquet files to tables."""
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder.enableHiveSupport()
+    for key, value in spark_parameters().items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+    spark.sql("create schema if not exists main")
+    for table, path in json.loads(job).items():
+        spark.read.parquet(path).write.mode("overwrite").format("parquet").saveAsTable(f"main.{table}")
+    spark.stop()
+
+
+def load_spark(reference, analysis) -> float:
+    """Write the two frames as parquet and load them into Spark tables; returns seconds (the load stage)."""
+    t0 = time.perf_counter()
+    SPARK_ROOT.mkdir(parents=True, exist_ok=True)
+    files = {}
+    for table, frame in (("bench_reference", reference), ("bench_analysis", analysis)):
+        files[table] = str(SPARK_ROOT / f"{table}.parquet")
+        frame.to_parquet(files[table], index=False)
+    done = subprocess.run([sys.executable, __file__, "--spark-load-worker", json.dumps(files)], capture_output=True, text=True)
+    if done.returncode != 0:
+        print("\n".join((done.stdout + done.stderr).splitlines()[-OUTPUT_TAIL_LINES:]), file=sys.stderr)
+        sys.exit("bench: loading the rows into Spark failed")
+    return time.perf_counter() - t0
+
+
+class TreeRss:
+    """Peak resident memory of a process tree, sampled from /proc every 0.2 s (Linux). On Spark the JVM is a
+    grandchild that nobody waits for, so RUSAGE_CHILDREN misses it; the tree's sum (dbt's Python + the JVM)
+    is the memory the build needs."""
+
+    def __init__(self):
+        self.peak_kb = 0
+
+    @staticmethod
+    def _tree_kb(root: int) -> int:
+        parents, rss = {}, {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/status") as fh:
+                    fields = dict(line.split(":", 1) for line in fh if ":" in line)
+            except OSError:
+                continue
+            parents[int(entry)] = int(fields.get("PPid", "0").strip() or 0)
+            rss[int(entry)] = int(fields.get("VmRSS", "0 kB").split()[0]) if "VmRSS" in fields else 0
+        members, frontier = {root}, [root]
+        while frontier:
+            pid = frontier.pop()
+            for child, parent in parents.items():
+                if parent == pid and child not in members:
+                    members.add(child)
+                    frontier.append(child)
+        return sum(rss.get(pid, 0) for pid in members)
+
+    def watch(self, proc: subprocess.Popen) -> int:
+        while proc.poll() is None:
+            self.peak_kb = max(self.peak_kb, self._tree_kb(proc.pid))
+            time.sleep(0.2)
+        return proc.returncode
+
+
+TREE_RSS = TreeRss()
 
 
 def peak_rss_mb() -> float:
     # Linux reports ru_maxrss in kB; RUSAGE_CHILDREN is the largest terminated (waited-for) child.
     self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(self_kb, children_kb) / 1024
+    return max(self_kb, children_kb, TREE_RSS.peak_kb) / 1024
 
 
 def fresh_out_dir() -> None:
@@ -135,7 +225,8 @@ def regression_monitor(analysis_rows: int) -> dict:
     }
 
 
-def write_project(analysis_rows: int, empty_monitors: bool, domain_classifier: bool = False, regression: bool = True) -> None:
+def write_project(analysis_rows: int, empty_monitors: bool, domain_classifier: bool = False, regression: bool = True,
+                  target: str = "duckdb") -> None:
     import yaml
 
     monitors = [] if empty_monitors else [{
@@ -175,8 +266,10 @@ def write_project(analysis_rows: int, empty_monitors: bool, domain_classifier: b
     }
     profiles = {
         "driftline_bench": {
-            "target": "duckdb",
-            "outputs": {"duckdb": {"type": "duckdb", "path": str(DB_PATH), "threads": 2}},
+            "target": target,
+            "outputs": {"duckdb": {"type": "duckdb", "path": str(DB_PATH), "threads": 2},
+                        "spark": {"type": "spark", "method": "session", "host": "NA", "schema": "main", "threads": 1,
+                                  "server_side_parameters": spark_parameters()}},
         }
     }
     packages = {"packages": [{"local": str(REPO_ROOT)}]}
@@ -184,21 +277,22 @@ def write_project(analysis_rows: int, empty_monitors: bool, domain_classifier: b
         (PROJECT_DIR / name).write_text(yaml.safe_dump(content, sort_keys=False, allow_unicode=True))
 
 
-def run_dbt(*args: str) -> float:
-    """Run dbt in the bench project; exit with its output tail on failure. Returns wall seconds."""
-    dbt = Path(sys.executable).parent / "dbt"
+def run_dbt(*args: str, program: str = "dbt") -> float:
+    """Run dbt (or `driftline fit`) in the bench project; exit with its output tail on failure. Returns wall seconds."""
+    dbt = Path(sys.executable).parent / program
     if not dbt.exists():
-        sys.exit(f"bench: no dbt executable next to {sys.executable}")
+        sys.exit(f"bench: no {program} executable next to {sys.executable}")
     env = dict(os.environ, DBT_PROFILES_DIR=str(PROJECT_DIR), DBT_USE_COLORS="false",
                DBT_SEND_ANONYMOUS_USAGE_STATS="false", DO_NOT_TRACK="1")
     log = OUT_DIR / f"dbt_{args[0]}.log"
     t0 = time.perf_counter()
     with open(log, "w") as fh:
-        proc = subprocess.run([str(dbt), *args], cwd=PROJECT_DIR, env=env, stdout=fh, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen([str(dbt), *args], cwd=PROJECT_DIR, env=env, stdout=fh, stderr=subprocess.STDOUT)
+        TREE_RSS.watch(proc)
     seconds = time.perf_counter() - t0
     if proc.returncode != 0:
         tail = log.read_text(errors="replace").splitlines()[-OUTPUT_TAIL_LINES:]
-        print(f"bench: `dbt {' '.join(args)}` failed with exit code {proc.returncode} after {seconds:.2f}s; "
+        print(f"bench: `{program} {' '.join(args)}` failed with exit code {proc.returncode} after {seconds:.2f}s; "
               f"output tail ({log}):", file=sys.stderr)
         print("\n".join(tail), file=sys.stderr)
         sys.exit(proc.returncode or 1)
@@ -227,7 +321,12 @@ def print_domain_classifier_cost() -> None:
 
 
 def main(argv=None) -> int:
+    if argv is None and len(sys.argv) == 3 and sys.argv[1] == "--spark-load-worker":
+        spark_load_worker(sys.argv[2])
+        return 0
     args = parse_args(argv)
+    if args.target == "spark":
+        return main_spark(args)
     import duckdb
 
     fresh_out_dir()
@@ -255,6 +354,38 @@ def main(argv=None) -> int:
     if not args.keep:
         shutil.rmtree(OUT_DIR, ignore_errors=True)
     total_s = load_s + build_s  # load + build; generate and deps are not counted
+    print(f"rows={rows} total_seconds={total_s:.2f} peak_rss_mb={peak_rss_mb():.0f}", flush=True)
+    return 0
+
+
+def main_spark(args: argparse.Namespace) -> int:
+    import pandas as pd
+    from driftline.demo import generate_car_loan, split
+
+    fresh_out_dir()
+    t0 = time.perf_counter()
+    if args.reference is not None:
+        reference, analysis = pd.read_parquet(args.reference), pd.read_parquet(args.analysis)
+    else:
+        reference, analysis = split(generate_car_loan(args.rows, seed=args.seed, drift=True))
+    generate_s = time.perf_counter() - t0
+    load_s = load_spark(reference, analysis)
+    rows = len(reference) + len(analysis)
+    print(f"stage=generate seconds={generate_s:.2f}", flush=True)
+    print(f"stage=load seconds={load_s:.2f}", flush=True)
+
+    write_project(len(analysis), args.empty_monitors, regression=not args.no_regression, target="spark")
+    deps_s = run_dbt("deps")
+    print(f"stage=deps seconds={deps_s:.2f}", flush=True)
+    fit_s = run_dbt("fit", "--project-dir", str(PROJECT_DIR), "--profiles-dir", str(PROJECT_DIR), program="driftline")
+    print(f"stage=fit seconds={fit_s:.2f}", flush=True)
+    build_s = run_dbt("build")
+    print(f"stage=build seconds={build_s:.2f}", flush=True)
+    for name, seconds in model_timings():
+        print(f"model={name} seconds={seconds:.2f}")
+    if not args.keep:
+        shutil.rmtree(OUT_DIR, ignore_errors=True)
+    total_s = load_s + fit_s + build_s  # load + fit + build; generate and deps are not counted
     print(f"rows={rows} total_seconds={total_s:.2f} peak_rss_mb={peak_rss_mb():.0f}", flush=True)
     return 0
 

@@ -277,7 +277,14 @@ def cmd_fit(args: argparse.Namespace) -> int:
     profiles_dir = (args.profiles_dir or default_profiles_dir(project_dir)).resolve()
     output = read_target(project_dir, profiles_dir, args.target)
     inputs = list(dict.fromkeys([name for fit_inputs, _, _ in FITS for name in fit_inputs] + [DOMAIN_CLASSIFIER_SPECS]))
-    dbt_args = ["run", "--select", *inputs] + (["--target", args.target] if args.target else []) + (["--vars", args.vars] if args.vars else [])
+    # A Spark session target: dbt's Spark session and this one share an embedded metastore that admits one
+    # process at a time, so no dbt run may happen while this command holds its session. The domain
+    # classifier's chunk models are built in this same first run (their inputs do not depend on the fits).
+    exclusive = output.get("type") == "spark"
+    if exclusive:
+        inputs = list(dict.fromkeys(inputs + DOMAIN_CLASSIFIER_INPUTS))
+    dbt_args = ["run", "--select", *inputs] + (["--target", args.target] if args.target else []) + (["--vars", args.vars] if args.vars else []) \
+        + (["--full-refresh"] if exclusive and args.full_refresh else [])
     code = run_dbt(*dbt_args, project_dir=project_dir, profiles_dir=profiles_dir)
     if code != 0:
         return code
@@ -296,7 +303,7 @@ def cmd_fit(args: argparse.Namespace) -> int:
                 raise CliError(str(exc)) from exc
             warehouse.write(schema, table, state[list(types)], types)
             print(f"driftline fit: {len(specs)} monitor(s) fitted, {len(state)} rows written to {schema}.{table}")
-        code = _fit_domain_classifier(args, project_dir, profiles_dir, warehouse)
+        code = _fit_domain_classifier(args, project_dir, profiles_dir, warehouse, inputs_built=exclusive)
     finally:
         warehouse.close()
     return code
@@ -314,7 +321,8 @@ DOMAIN_CLASSIFIER_TABLE = ("driftline__chunk_domain_classifier",
                             "compute_seconds": "float"})
 
 
-def _fit_domain_classifier(args: argparse.Namespace, project_dir: Path, profiles_dir: Path, warehouse) -> int:
+def _fit_domain_classifier(args: argparse.Namespace, project_dir: Path, profiles_dir: Path, warehouse,
+                           inputs_built: bool = False) -> int:
     from .fitting.state import domain_classifier_values
 
     schema = _model_schema(project_dir, DOMAIN_CLASSIFIER_SPECS)
@@ -323,7 +331,7 @@ def _fit_domain_classifier(args: argparse.Namespace, project_dir: Path, profiles
         return 0
     dbt_args = ["run", "--select", *DOMAIN_CLASSIFIER_INPUTS] + (["--target", args.target] if args.target else []) \
         + (["--vars", args.vars] if args.vars else []) + (["--full-refresh"] if args.full_refresh else [])
-    code = run_dbt(*dbt_args, project_dir=project_dir, profiles_dir=profiles_dir)
+    code = 0 if inputs_built else run_dbt(*dbt_args, project_dir=project_dir, profiles_dir=profiles_dir)
     if code != 0:
         return code
     table, types = DOMAIN_CLASSIFIER_TABLE

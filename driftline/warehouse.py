@@ -39,14 +39,20 @@ class Warehouse:
                 params["password"] = str(password)
             self.conn = psycopg2.connect(**params)
             self.conn.autocommit = True
+        elif self.kind == "spark":
+            self.conn = _spark_session(output)
         else:
-            raise WarehouseError(f"driftline commands support duckdb and postgres targets, not '{self.kind}'")
+            raise WarehouseError(f"driftline commands support duckdb, postgres and spark (session) targets, not '{self.kind}'")
 
     def close(self) -> None:
-        self.conn.close()
+        if self.kind == "spark":
+            self.conn.stop()
+        else:
+            self.conn.close()
 
-    @staticmethod
-    def ident(name: str) -> str:
+    def ident(self, name: str) -> str:
+        if self.kind == "spark":
+            return "`" + str(name).replace("`", "``") + "`"
         return '"' + str(name).replace('"', '""') + '"'
 
     @staticmethod
@@ -56,6 +62,10 @@ class Warehouse:
     def read(self, schema: str, table: str, where: dict[str, Any] | None = None) -> pd.DataFrame:
         """The table, or only its rows whose columns equal the values in `where`."""
         sql = f"select * from {self.ident(schema)}.{self.ident(table)}"
+        if self.kind == "spark":  # Spark SQL takes no bound parameters here: the values become literals
+            if where:
+                sql += " where " + " and ".join(f"{self.ident(c)} = {_spark_literal(v)}" for c, v in where.items())
+            return self.query(sql)
         params = list((where or {}).values())
         if where:
             sql += " where " + " and ".join(f"{self.ident(c)} = " + ("?" if self.kind == "duckdb" else "%s") for c in where)
@@ -65,12 +75,20 @@ class Warehouse:
         """The result of a read-only query as a frame."""
         if self.kind == "duckdb":
             return self.conn.execute(sql, params or []).df()
+        if self.kind == "spark":
+            if params:
+                raise WarehouseError("Spark queries take no parameters")
+            return _spark_frame(self.conn.sql(sql))
         with self.conn.cursor() as cur:
             cur.execute(sql, params or None)  # None: a '%' in the SQL is not a placeholder
             return pd.DataFrame(cur.fetchall(), columns=[d[0] for d in cur.description])
 
     def tables(self, schema: str) -> set[str]:
         """Names of the tables and views in schema."""
+        if self.kind == "spark":
+            if not self.conn.catalog.databaseExists(schema):
+                return set()
+            return {t.name for t in self.conn.catalog.listTables(schema)}
         found = self.query(f"select table_name from information_schema.tables where table_schema = {self.literal(schema)}")
         return set(found["table_name"])
 
@@ -80,6 +98,9 @@ class Warehouse:
     def write(self, schema: str, table: str, frame: pd.DataFrame, types: dict[str, str]) -> None:
         """Replace schema.table with frame; types maps each column to bool/int/float/text."""
         target = f"{self.ident(schema)}.{self.ident(table)}"
+        if self.kind == "spark":
+            self._spark_write(schema, table, frame, types)
+            return
         columns = ", ".join(f"{self.ident(c)} {_PG_TYPES[types[c]]}" for c in frame.columns)
         if self.kind == "duckdb":
             self.conn.execute(f"create schema if not exists {self.ident(schema)}")
@@ -104,6 +125,65 @@ class Warehouse:
                 cur.execute("rollback")
                 raise
             cur.execute("commit")
+
+
+    def _spark_write(self, schema: str, table: str, frame: pd.DataFrame, types: dict[str, str]) -> None:
+        """A parquet table written in one overwrite (the previous table stays if the write fails)."""
+        ddl = ", ".join(f"{self.ident(c)} {_SPARK_TYPES[types[c]]}" for c in frame.columns)
+        convert = {c: _SPARK_PYTHON[types[c]] for c in frame.columns}
+        rows = [tuple(None if _missing(v) else convert[c](v) for c, v in zip(frame.columns, row))
+                for row in frame.itertuples(index=False, name=None)]
+        self.conn.sql(f"create schema if not exists {self.ident(schema)}")
+        self.conn.createDataFrame(rows, schema=ddl).write.mode("overwrite").format("parquet") \
+            .saveAsTable(f"{self.ident(schema)}.{self.ident(table)}")
+
+
+_SPARK_TYPES = {"bool": "boolean", "int": "bigint", "float": "double", "text": "string", "timestamp": "timestamp"}
+_SPARK_PYTHON = {"bool": bool, "int": int, "float": float, "text": str,
+                 "timestamp": lambda v: pd.Timestamp(v).to_pydatetime()}
+
+
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
+
+
+def _spark_session(output: dict[str, Any]):
+    """The Spark session of a dbt-spark `method: session` target, with its server_side_parameters. Other
+    methods (thrift, http, odbc) reach a cluster driftline cannot open a session on: run the driftline
+    command on the cluster (e.g. a Databricks job or spark-submit) with a session target instead."""
+    method = output.get("method")
+    if method != "session":
+        raise WarehouseError(f"driftline commands reach Spark only through a dbt-spark `method: session` target, not "
+                             f"'{method}'. Fix: run `driftline fit` where the Spark session lives (a Databricks job, "
+                             f"spark-submit on the cluster) with a profile target of `method: session`.")
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise WarehouseError("pyspark is not installed (pip install 'driftline[spark]')") from exc
+    builder = SparkSession.builder.enableHiveSupport()
+    for key, value in (output.get("server_side_parameters") or {}).items():
+        builder = builder.config(key, str(value))
+    return builder.getOrCreate()
+
+
+def _spark_literal(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)) or hasattr(value, "item"):
+        return repr(value.item() if hasattr(value, "item") else value)
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _spark_frame(df) -> pd.DataFrame:
+    """A Spark result as pandas; decimals (Spark's type of literals like 0.5) become floats."""
+    from decimal import Decimal
+
+    frame = df.toPandas()
+    for col in frame.columns:
+        values = frame[col].dropna()
+        if frame[col].dtype == object and len(values) and isinstance(values.iloc[0], Decimal):
+            frame[col] = frame[col].astype(float)
+    return frame
 
 
 def _csv_value(value: Any) -> str:

@@ -11,6 +11,7 @@ import pytest
 
 from support import parity
 from support.dbt import DbtProject
+from support.spark import spark_available
 from support.warehouse import Warehouse, postgres_available
 
 ADAPTERS = ["duckdb", "postgres"]
@@ -29,11 +30,18 @@ def _require(adapter: str) -> None:
             if IN_CI:
                 pytest.fail(f"PostgreSQL lane is mandatory in CI: {reason}")
             pytest.skip(f"PostgreSQL lane skipped: {reason}")
+    if adapter == "spark":
+        reason = spark_available()
+        if reason:
+            if IN_CI:
+                pytest.fail(f"Spark lane is mandatory in CI: {reason}")
+            pytest.skip(f"Spark lane skipped: {reason}")
 
 
 def make_warehouse(adapter: str, workdir) -> Warehouse:
     _require(adapter)
-    return Warehouse(adapter, duckdb_path=str(workdir / "driftline_tests.duckdb") if adapter == "duckdb" else None)
+    return Warehouse(adapter, duckdb_path=str(workdir / "driftline_tests.duckdb") if adapter == "duckdb" else None,
+                     spark_root=workdir / "spark" if adapter == "spark" else None)
 
 
 @pytest.fixture(scope="session", params=ADAPTERS)
@@ -61,13 +69,14 @@ def parity_build(adapter: str, workdir) -> Built:
         wh = make_warehouse(adapter, workdir)
         data_schema, out_schema = "dl_parity_data", "dl_parity"
         wh.reset_schema(data_schema)
-        wh.execute(f'drop schema if exists "{out_schema}" cascade')
+        wh.drop_schema(out_schema)
         monitors = []
         for name in parity.DATASETS:
             for period, frame in parity.read_dataset(name).items():
                 wh.load(data_schema, f"{name}_{period}", frame)
             monitors += parity.monitors_for(name, data_schema)
-        project = DbtProject(workdir, adapter, out_schema, wh.duckdb_path)
+        wh.flush()
+        project = DbtProject(workdir, adapter, out_schema, wh.duckdb_path, spark_root=wh.spark_root)
         project.build(monitors)
         _parity_builds[adapter] = Built(wh, out_schema, project, monitors)
     return _parity_builds[adapter]

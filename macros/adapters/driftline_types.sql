@@ -2,13 +2,16 @@
 
 {% macro driftline_double() %}{{ return(adapter.dispatch('driftline_double', 'driftline')()) }}{% endmacro %}
 {% macro default__driftline_double() %}double precision{% endmacro %}
+{% macro spark__driftline_double() %}double{% endmacro %}
 
 {% macro driftline_text() %}{{ return(adapter.dispatch('driftline_text', 'driftline')()) }}{% endmacro %}
 {% macro default__driftline_text() %}varchar{% endmacro %}
+{% macro spark__driftline_text() %}string{% endmacro %}
 
 {% macro driftline_log2(expr) %}{{ return(adapter.dispatch('driftline_log2', 'driftline')(expr)) }}{% endmacro %}
 {% macro default__driftline_log2(expr) %}(ln({{ expr }}) / ln(2.0)){% endmacro %}
 {% macro duckdb__driftline_log2(expr) %}log2({{ expr }}){% endmacro %}
+{% macro spark__driftline_log2(expr) %}log2({{ expr }}){% endmacro %}
 
 
 {#- A numeric feature value with NaN and +-inf turned into NULL: driftline treats all three as missing. -#}
@@ -49,11 +52,21 @@
 {% macro driftline_integers(n) %}{{ return(adapter.dispatch('driftline_integers', 'driftline')(n)) }}{% endmacro %}
 {% macro default__driftline_integers(n) %}select cast(generate_series(0, {{ n - 1 }}) as integer) as i{% endmacro %}
 {% macro duckdb__driftline_integers(n) %}select cast(range as integer) as i from range(0, {{ n }}){% endmacro %}
+{% macro spark__driftline_integers(n) -%}
+  {%- if n > 0 -%}select cast(i as integer) as i from (select explode(sequence(0, {{ n - 1 }})) as i) as integers
+  {%- else -%}select cast(null as integer) as i where 1 = 0{%- endif -%}
+{%- endmacro %}
 
 
 {#- Concatenate text ordered by a key, within a GROUP BY. -#}
 {% macro driftline_string_agg(expr, order_by, separator=', ') %}{{ return(adapter.dispatch('driftline_string_agg', 'driftline')(expr, order_by, separator)) }}{% endmacro %}
 {% macro default__driftline_string_agg(expr, order_by, separator) %}string_agg({{ expr }}, '{{ separator }}' order by {{ order_by }}){% endmacro %}
+{#- Spark has no ordered string_agg: collect (key, value) pairs, sort them by key, join the non-null values;
+    NULL when every value is NULL, as string_agg. -#}
+{% macro spark__driftline_string_agg(expr, order_by, separator) -%}
+  case when count({{ expr }}) > 0 then array_join(transform(filter(array_sort(collect_list(struct({{ order_by }} as k, {{ expr }} as v))),
+    p -> p.v is not null), p -> p.v), '{{ separator }}') end
+{%- endmacro %}
 
 
 {#- After a model is built: refresh the planner's statistics where the engine needs it. PostgreSQL plans
@@ -73,6 +86,7 @@
 {% macro driftline_round_half_even(expr, digits) %}{{ return(adapter.dispatch('driftline_round_half_even', 'driftline')(expr, digits)) }}{% endmacro %}
 {% macro default__driftline_round_half_even(expr, digits) %}(round(cast(({{ expr }}) * 1e{{ digits }} as double precision)) / 1e{{ digits }}){% endmacro %}
 {% macro duckdb__driftline_round_half_even(expr, digits) %}(round_even(cast(({{ expr }}) * 1e{{ digits }} as double), 0) / 1e{{ digits }}){% endmacro %}
+{% macro spark__driftline_round_half_even(expr, digits) %}(bround(cast(({{ expr }}) * 1e{{ digits }} as double), 0) / 1e{{ digits }}){% endmacro %}
 
 
 {#- A probability column: NaN, +-inf and values outside [0, 1] become NULL. -#}
@@ -107,3 +121,23 @@
 {% macro driftline_exact_float_text() %}{{ return(adapter.dispatch('driftline_exact_float_text', 'driftline')()) }}{% endmacro %}
 {% macro default__driftline_exact_float_text() %}{% endmacro %}
 {% macro postgres__driftline_exact_float_text() %}{%- if execute -%}{%- do run_query('set extra_float_digits = 3') -%}{%- endif -%}{% endmacro %}
+
+
+{#- The database part of a relation in the target: Spark relations have only schema and identifier. -#}
+{% macro driftline_target_database() %}{{ return(adapter.dispatch('driftline_target_database', 'driftline')()) }}{% endmacro %}
+{% macro default__driftline_target_database() %}{{ return(target.database) }}{% endmacro %}
+{% macro spark__driftline_target_database() %}{{ return(none) }}{% endmacro %}
+
+
+{#- The config of the chunk summary models (incremental by chunk: ADR 3). Their rows are replaced per
+    (monitor, period, chunk_index). Spark without Delta has no delete+insert or merge on parquet tables, so
+    those three keys are the table's partitions and the insert_overwrite strategy replaces exactly the
+    partitions (chunks) a run recomputes (dynamic partition overwrite), leaving the other chunks in place. -#}
+{% macro driftline_chunk_summary_config() %}{{ return(adapter.dispatch('driftline_chunk_summary_config', 'driftline')()) }}{% endmacro %}
+{% macro default__driftline_chunk_summary_config() %}
+  {{ return({'materialized': 'incremental', 'incremental_strategy': 'delete+insert', 'unique_key': ['monitor', 'period', 'chunk_index'], 'on_schema_change': 'fail'}) }}
+{% endmacro %}
+{% macro spark__driftline_chunk_summary_config() %}
+  {{ return({'materialized': 'incremental', 'incremental_strategy': 'insert_overwrite', 'file_format': 'parquet',
+             'partition_by': ['monitor', 'period', 'chunk_index'], 'on_schema_change': 'fail'}) }}
+{% endmacro %}

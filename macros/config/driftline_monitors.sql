@@ -241,9 +241,9 @@
   {%- elif spec.get('relation') -%}
     {%- set parts = (spec['relation'] | string).split('.') -%}
     {%- if parts | length == 1 -%}
-      {{ return(api.Relation.create(database=target.database, schema=target.schema, identifier=parts[0])) }}
+      {{ return(api.Relation.create(database=driftline_target_database(), schema=target.schema, identifier=parts[0])) }}
     {%- elif parts | length == 2 -%}
-      {{ return(api.Relation.create(database=target.database, schema=parts[0], identifier=parts[1])) }}
+      {{ return(api.Relation.create(database=driftline_target_database(), schema=parts[0], identifier=parts[1])) }}
     {%- else -%}
       {{ return(api.Relation.create(database=parts[0], schema=parts[1], identifier=parts[2])) }}
     {%- endif -%}

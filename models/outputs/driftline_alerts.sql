@@ -81,7 +81,7 @@ select
   a.family, a.kind, a.column_name, a.method, a.value, a.lower_threshold, a.upper_threshold, a.alert,
   row_number() over (
     partition by a.monitor, a.chunk_index
-    order by f.family_rank, case a.kind when 'estimated' then 0 else 1 end, a.column_name, a.method
+    order by f.family_rank, case a.kind when 'estimated' then 0 else 1 end, a.column_name nulls last, a.method nulls last
   ) as alert_rank,
   lc.likely_causes,
   (x.monitor is not null) as allow_listed,

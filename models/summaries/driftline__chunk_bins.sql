@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['monitor', 'period', 'chunk_index'], on_schema_change='fail') }}
+{{ config(**driftline_chunk_summary_config()) }}
 {#- One pass per monitor over its rows: per chunk, the count of values in every bin of every feature.
     binning = 'doane' (reference Doane edges, for Jensen-Shannon and Hellinger), 'fine' (n_bins equal-width
     reference bins, for the estimated Kolmogorov-Smirnov and Wasserstein), 'value' (one bin per distinct

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['monitor', 'period', 'chunk_index'], on_schema_change='fail') }}
+{{ config(**driftline_chunk_summary_config()) }}
 {#- One pass per monitor over its rows: per chunk and feature, the counts and moments every statistic
     derives from (row count, missing count, sum, mean, sample std, median, and the number and total
     distance of values below / above the reference range). Long format: one row per chunk x feature. -#}

@@ -1,4 +1,4 @@
-{{ config(materialized='incremental', incremental_strategy='delete+insert', unique_key=['monitor', 'period', 'chunk_index'], on_schema_change='fail') }}
+{{ config(**driftline_chunk_summary_config()) }}
 -- depends_on: {{ ref('driftline__multivariate_specs') }}
 -- depends_on: {{ ref('driftline__chunk_signatures') }}
 -- depends_on: {{ ref('driftline_chunks') }}

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import yaml
 
+from . import spark
 from .warehouse import PG
 
 REPO = Path(__file__).resolve().parents[2]
@@ -26,7 +27,8 @@ class DbtError(AssertionError):
 class DbtProject:
     """A working copy of tests/project bound to one adapter and one output schema."""
 
-    def __init__(self, workdir: Path, adapter: str, schema: str, duckdb_path: str | None = None, variant: str = ""):
+    def __init__(self, workdir: Path, adapter: str, schema: str, duckdb_path: str | None = None, variant: str = "",
+                 spark_root: Path | None = None):
         self.adapter, self.schema, self.duckdb_path = adapter, schema, duckdb_path
         self.dir = Path(workdir) / f"project_{adapter}_{schema}{'_' + variant if variant else ''}"
         if self.dir.exists():
@@ -36,6 +38,8 @@ class DbtProject:
         output = {"type": adapter, "threads": 2}
         if adapter == "duckdb":
             output.update(path=duckdb_path, schema=schema)
+        elif adapter == "spark":
+            output = spark.profile_output(spark_root or Path(workdir) / "spark", schema)
         else:
             output.update(host=PG["host"], port=PG["port"], user=PG["user"], password="", dbname=PG["dbname"], schema=schema)
         profiles = {"driftline_tests": {"target": "test", "outputs": {"test": output}}}

@@ -1,6 +1,8 @@
-"""The two warehouses the suite runs on: load pandas frames into them and read tables back.
+"""The warehouses the suite runs on: load pandas frames into them and read tables back.
 
-DuckDB is an embedded file per test session; PostgreSQL is the server at 127.0.0.1:5432 (trust auth).
+DuckDB is an embedded file per test session; PostgreSQL is the server at 127.0.0.1:5432 (trust auth); Spark
+is a local session-mode Spark over a warehouse directory in the test session's workdir (support/spark.py),
+reached through batches of work for a worker process, never while dbt runs.
 """
 from __future__ import annotations
 
@@ -30,9 +32,22 @@ def postgres_available() -> str | None:
 class Warehouse:
     """One adapter's connection details, with helpers to load frames and query tables."""
 
-    def __init__(self, adapter: str, duckdb_path: str | None = None):
+    def __init__(self, adapter: str, duckdb_path: str | None = None, spark_root=None):
         self.adapter = adapter
         self.duckdb_path = duckdb_path
+        self.spark_root = spark_root
+        if adapter == "spark":
+            from .spark import SparkJobs
+            self.jobs, self._read = SparkJobs(spark_root), {}
+
+    def quote(self, name: str) -> str:
+        return f"`{name}`" if self.adapter == "spark" else f'"{name}"'
+
+    def flush(self) -> None:
+        """Spark: do the queued statements and loads now (before dbt runs); elsewhere they are done already."""
+        if self.adapter == "spark":
+            self.jobs.run()
+            self._read = {}
 
     # -- connections ---------------------------------------------------------------------------
     def _connect(self):
@@ -45,6 +60,9 @@ class Warehouse:
         return conn
 
     def execute(self, sql: str) -> None:
+        if self.adapter == "spark":
+            self.jobs.execute(sql)
+            return
         conn = self._connect()
         try:
             if self.adapter == "duckdb":
@@ -56,6 +74,11 @@ class Warehouse:
             conn.close()
 
     def query(self, sql: str) -> pd.DataFrame:
+        if self.adapter == "spark":
+            out = self.spark_root / "query.parquet"
+            self.jobs.query(sql, out)
+            self.flush()
+            return _no_decimals(pd.read_parquet(out))
         conn = self._connect()
         try:
             if self.adapter == "duckdb":
@@ -68,21 +91,40 @@ class Warehouse:
             conn.close()
 
     def table(self, schema: str, name: str, monitor: str | None = None) -> pd.DataFrame:
-        where = f" where monitor = '{monitor}'" if monitor else ""
-        frame = self.query(f'select * from "{schema}"."{name}"{where}')
+        if self.adapter == "spark":
+            frame = self._spark_table(schema, name)
+            frame = frame[frame["monitor"] == monitor].reset_index(drop=True) if monitor else frame
+        else:
+            where = f" where monitor = '{monitor}'" if monitor else ""
+            frame = self.query(f'select * from "{schema}"."{name}"{where}')
         for col in frame.columns:  # PostgreSQL returns numeric/Decimal-free floats, DuckDB numpy; align both
             first = frame[col].dropna().iloc[0] if frame[col].dtype == object and frame[col].notna().any() else None
             if isinstance(first, (float, int)) and not isinstance(first, bool):  # a nullable boolean stays boolean
                 frame[col] = pd.to_numeric(frame[col])
         return frame
 
+    def _spark_table(self, schema: str, name: str) -> pd.DataFrame:
+        """Spark: every table of the schema is read back in one worker run, then served from that copy."""
+        if schema not in self._read:
+            self.jobs.dump(schema)
+            self.flush()
+            folder = self.spark_root / "dump" / schema
+            self._read[schema] = {p.stem: _no_decimals(pd.read_parquet(p)) for p in folder.glob("*.parquet")}
+        return self._read[schema][name].copy()
+
     # -- loading -------------------------------------------------------------------------------
+    def drop_schema(self, schema: str) -> None:
+        self.execute(f"drop schema if exists {self.quote(schema)} cascade")
+
     def reset_schema(self, schema: str) -> None:
-        self.execute(f'drop schema if exists "{schema}" cascade')
-        self.execute(f'create schema "{schema}"')
+        self.drop_schema(schema)
+        self.execute(f"create schema {self.quote(schema)}")
 
     def load(self, schema: str, name: str, frame: pd.DataFrame) -> None:
         """Create schema.name from frame (replacing it). Column names are kept exactly, quoted."""
+        if self.adapter == "spark":
+            self.jobs.load(schema, name, frame)
+            return
         if self.adapter == "duckdb":
             conn = self._connect()
             try:
@@ -111,6 +153,17 @@ class Warehouse:
                 cur.copy_expert(f'copy "{schema}"."{name}" from stdin with (format csv)', buffer)
         finally:
             conn.close()
+
+
+def _no_decimals(frame: pd.DataFrame) -> pd.DataFrame:
+    """Spark types unsuffixed literals such as 0.5 as decimals; read them as floats, like the other engines."""
+    from decimal import Decimal
+
+    for col in frame.columns:
+        values = frame[col].dropna()
+        if frame[col].dtype == object and len(values) and isinstance(values.iloc[0], Decimal):
+            frame[col] = frame[col].astype(float)
+    return frame
 
 
 def _pg_type(series: pd.Series) -> str:

@@ -1,0 +1,81 @@
+"""The Spark lane (dbt-spark, `method: session`, local pyspark): the parity build on Spark matches NannyML
+0.13.1 like the other engines, and its outputs agree with DuckDB's within 1e-9, table by table.
+
+The lane needs Java and pyspark (the `dev` extras install pyspark). Outside CI it is skipped with the reason
+when either is missing; with CI=true it is mandatory (tests/conftest.py). One parity build on Spark (both
+parity datasets, every chunking, CBPE and PCA reconstruction fitted by `driftline fit`) serves every test here.
+"""
+import pytest
+
+import test_adapters_agree as agree
+import test_parity as parity_tests
+import test_performance_parity as performance_tests
+from conftest import parity_build
+
+pytestmark = pytest.mark.spark
+
+
+@pytest.fixture(scope="module")
+def spark_parity(workdir):
+    return parity_build("spark", workdir)
+
+
+@pytest.mark.parametrize("dataset,monitor,stem,table", parity_tests.CASES, ids=[f"{c[1]}-{c[2]}" for c in parity_tests.CASES])
+def test_spark_matches_nannyml(spark_parity, dataset, monitor, stem, table):
+    parity_tests.test_matches_nannyml(spark_parity, dataset, monitor, stem, table)
+
+
+def test_spark_chunk_catalogue_matches_nannyml(spark_parity):
+    parity_tests.test_chunk_catalogue_matches_nannyml(spark_parity)
+
+
+def test_spark_chi2_p_values_drive_alerts(spark_parity):
+    parity_tests.test_chi2_p_values_drive_alerts(spark_parity)
+
+
+@pytest.mark.parametrize("dataset,monitor,stem", performance_tests.CASES, ids=[f"{c[1]}-{c[2]}" for c in performance_tests.CASES])
+def test_spark_performance_matches_nannyml(spark_parity, tmp_path, dataset, monitor, stem):
+    performance_tests.test_performance_matches_nannyml(spark_parity, tmp_path, dataset, monitor, stem)
+
+
+@pytest.mark.parametrize("table", sorted(agree.OUTPUTS))
+def test_spark_agrees_with_duckdb(spark_parity, workdir, table):
+    agree.test_outputs_agree(("parity", parity_build("duckdb", workdir), spark_parity), table)
+
+
+# -- multiclass CBPE on Spark ------------------------------------------------------------------------------------
+# One monitor of tests/support/multiclass_data.py (6,000 reference and 6,000 analysis rows, 3 classes, chunks of
+# 1,000, late targets in chunk 4): built on Spark and on DuckDB, its performance rows must agree within 1e-9.
+# (test_multiclass_performance.py checks DuckDB's against an independent computation.)
+
+_multiclass_builds = {}
+
+
+def multiclass_build(adapter, workdir):
+    from conftest import Built, make_warehouse
+    from support import multiclass_data as md
+    from support.dbt import DbtProject
+
+    if adapter not in _multiclass_builds:
+        wh = make_warehouse(adapter, workdir)
+        data_schema, out_schema = "dl_mc1_data", "dl_mc1"
+        wh.reset_schema(data_schema)
+        wh.drop_schema(out_schema)
+        frames = md.frames()
+        wh.load(data_schema, "mc_reference", frames["reference"])
+        wh.load(data_schema, "mc_analysis", frames["analysis"])
+        wh.flush()
+        monitors = [md.monitor(data_schema, "mc", "mc_analysis", "mc_reference")]
+        project = DbtProject(workdir, adapter, out_schema, wh.duckdb_path, spark_root=wh.spark_root)
+        project.build(monitors)
+        _multiclass_builds[adapter] = Built(wh, out_schema, project, monitors)
+    return _multiclass_builds[adapter]
+
+
+@pytest.mark.parametrize("table", ["driftline_performance", "driftline_chunks", "driftline_alerts"])
+def test_spark_multiclass_agrees_with_duckdb(workdir, table):
+    spark, duck = multiclass_build("spark", workdir), multiclass_build("duckdb", workdir)
+    if table == "driftline_performance":
+        frame = spark.table(table)
+        assert len(frame) > 0 and set(frame.kind) == {"estimated", "realized"}
+    agree.test_outputs_agree(("multiclass", duck, spark), table)
