@@ -17,8 +17,10 @@ The rules (tests/support/portability.py; the function lists: tests/fixtures/engi
      and models may call portable functions only. Rule 2 sees what dispatch produced; rule 3 says where it came
      from, which matters because the engine a function is valid on would not notice it outside a dispatch.
 
-Spark: rule 3 always covers it (the engine list is in the fixture). Rules 1 and 2 run for Spark when
-dbt-spark is installed and skip with the install command otherwise.
+Spark: rule 3 always covers it (the engine list is in the fixture). Rules 1 and 2 check the SQL the Spark
+lane's parity build compiled (tests/test_spark.py; building this module's monitors on Spark as well would add
+a quarter of an hour); the injected-violation tests run on DuckDB and PostgreSQL (the checks are the same code
+for every engine).
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ import shutil
 import pytest
 import yaml
 
-from conftest import IN_CI, make_warehouse
+from conftest import IN_CI, make_warehouse, parity_build
 from support import portability as port
 from support.dbt import REPO, DbtProject
 
@@ -52,8 +54,35 @@ def portability_build(engine: str, workdir) -> port.PortabilityBuild:
     return _builds[engine]
 
 
+class LaneBuild:
+    """An engine's compiled SQL taken from a build another test lane already made (its target/compiled)."""
+
+    def __init__(self, engine: str, built):
+        self.engine, self.project, self.schema, self.monitors = engine, built.project, built.schema, built.monitors
+        self.nodes = port.compiled_nodes(built.project.dir)
+
+
+def spark_build(workdir) -> LaneBuild:
+    if "spark" not in _builds:
+        if not port.adapter_installed("spark"):
+            message = "spark: dbt-spark is not installed (pip install -e '.[dev]'); its compiled SQL is not checked"
+            if IN_CI:
+                pytest.fail(message)
+            pytest.skip(message)
+        _builds["spark"] = LaneBuild("spark", parity_build("spark", workdir))
+    return _builds["spark"]
+
+
 @pytest.fixture(scope="session", params=ENGINES)
 def compiled(request, workdir) -> port.PortabilityBuild:
+    if request.param == "spark":
+        return spark_build(workdir)
+    return portability_build(request.param, workdir)
+
+
+@pytest.fixture(scope="session", params=sorted(WAREHOUSE_ENGINES))
+def compiled_here(request, workdir) -> port.PortabilityBuild:
+    """The engines this module builds its own every-family project on (the injected-violation tests)."""
     return portability_build(request.param, workdir)
 
 
@@ -84,10 +113,11 @@ def test_the_check_sees_every_model_the_hooks_and_the_dispatched_functions(compi
     dialect = CATALOGUE["engines"][compiled.engine]
     called = {fn for n in compiled.nodes for fn, _, _ in port.function_calls(n.sql, dialect)}
     expected = {"duckdb": {"strftime", "round_even", "range", "log2", "isfinite", "string_agg"},
-                "postgres": {"to_char", "generate_series", "round", "string_agg"}}.get(compiled.engine, set())
+                "postgres": {"to_char", "generate_series", "round", "string_agg"},
+                "spark": {"bround", "collect_list", "array_join", "explode", "sequence", "log2"}}[compiled.engine]
     assert expected <= called, f"{compiled.engine}: expected calls missing: {sorted(expected - called)}"
-    if compiled.engine == "postgres":
-        assert "strftime" not in called and "round_even" not in called
+    foreign = {"postgres": {"strftime", "round_even"}, "spark": {"strftime", "round_even", "to_char", "string_agg"}}
+    assert not foreign.get(compiled.engine, set()) & called, f"{compiled.engine}: {sorted(foreign[compiled.engine] & called)}"
 
 
 def test_function_lists_match_the_engine_catalogues(compiled):
@@ -95,8 +125,9 @@ def test_function_lists_match_the_engine_catalogues(compiled):
     exists in this engine's function catalogue (special forms such as cast and coalesce are not listed there)."""
     wh = make_warehouse(compiled.engine, compiled.project.dir.parent)
     query = {"duckdb": "select distinct lower(function_name) as f from duckdb_functions()",
-             "postgres": "select distinct lower(proname) as f from pg_proc"}[compiled.engine]
-    known = set(wh.query(query)["f"])
+             "postgres": "select distinct lower(proname) as f from pg_proc",
+             "spark": "show functions"}[compiled.engine]
+    known = {str(f).lower() for f in wh.query(query).iloc[:, 0]}
     claimed = set(CATALOGUE["portable"]) | {f for f, e in CATALOGUE["engine_specific"].items() if compiled.engine in e["engines"]}
     missing = sorted(f for f in claimed if not any(k.startswith(f[:-1]) if f.endswith("*") else k == f for k in known))
     assert not missing, f"{compiled.engine} has no function named {missing}: fix tests/fixtures/engine_functions.json"
@@ -127,45 +158,45 @@ def injected_package(tmp_path, engine: str):
 
 
 @pytest.fixture(scope="session")
-def injected(compiled, tmp_path_factory):
+def injected(compiled_here, tmp_path_factory):
     """The package with both injections, compiled on the engine against the schema its build left behind."""
-    tmp = tmp_path_factory.mktemp(f"injected_{compiled.engine}")
-    package = injected_package(tmp, compiled.engine)
-    project = DbtProject(tmp, compiled.engine, compiled.schema, compiled.project.duckdb_path, variant="injected")
+    tmp = tmp_path_factory.mktemp(f"injected_{compiled_here.engine}")
+    package = injected_package(tmp, compiled_here.engine)
+    project = DbtProject(tmp, compiled_here.engine, compiled_here.schema, compiled_here.project.duckdb_path, variant="injected")
     (project.dir / "packages.yml").write_text(yaml.safe_dump({"packages": [{"local": str(package)}]}))
     project.run("deps")
     port.add_hook_analyses(project.dir)
-    project.run("compile", monitors=compiled.monitors)
+    project.run("compile", monitors=compiled_here.monitors)
     return package, {n.name: n for n in port.compiled_nodes(project.dir)}
 
 
-def test_source_check_names_the_macro_and_the_model_with_the_injected_sql(injected, compiled):
+def test_source_check_names_the_macro_and_the_model_with_the_injected_sql(injected, compiled_here):
     package, _ = injected
     findings = port.source_findings(package, CATALOGUE)
-    fn = FOREIGN[compiled.engine].split("(")[0]
+    fn = FOREIGN[compiled_here.engine].split("(")[0]
     macro = [f for f in findings if f.where.startswith(f"macro driftline_period_key ({MACRO_FILE}:")]
     assert len(macro) == 1 and f"calls {fn}()" in macro[0].problem and "outside a dispatched macro" in macro[0].problem
-    assert FOREIGN[compiled.engine] in macro[0].excerpt
+    assert FOREIGN[compiled_here.engine] in macro[0].excerpt
     model = [f for f in findings if f.where.startswith(f"model driftline_alerts ({MODEL_FILE}:")]
     assert len(model) == 1 and "calls list_transform()" in model[0].problem and "lambda q" in model[0].excerpt
     # nothing else is reported beyond what the unmodified sources already report
     assert len(findings) == len(port.source_findings(REPO, CATALOGUE)) + 2
 
 
-def test_compiled_check_names_the_model_and_shows_the_foreign_function(injected, compiled):
+def test_compiled_check_names_the_model_and_shows_the_foreign_function(injected, compiled_here):
     _, nodes = injected
-    fn = FOREIGN[compiled.engine].split("(")[0]
+    fn = FOREIGN[compiled_here.engine].split("(")[0]
     chunks = nodes["model driftline.driftline_chunks"]
-    findings = port.compiled_call_findings(chunks.name, chunks.sql, compiled.engine, CATALOGUE)
-    assert [f.where for f in findings] == [f"model driftline.driftline_chunks ({compiled.engine})"]
-    assert f"calls {fn}(), valid only on" in findings[0].problem and f"compiled for {compiled.engine}" in findings[0].problem
+    findings = port.compiled_call_findings(chunks.name, chunks.sql, compiled_here.engine, CATALOGUE)
+    assert [f.where for f in findings] == [f"model driftline.driftline_chunks ({compiled_here.engine})"]
+    assert f"calls {fn}(), valid only on" in findings[0].problem and f"compiled_here for {compiled_here.engine}" in findings[0].problem
     assert f">>>{fn}(" in findings[0].excerpt
     # the unmodified build's driftline_chunks is clean: the finding is the injection
-    clean = next(n for n in compiled.nodes if n.name == chunks.name)
-    assert port.compiled_call_findings(clean.name, clean.sql, compiled.engine, CATALOGUE) == []
+    clean = next(n for n in compiled_here.nodes if n.name == chunks.name)
+    assert port.compiled_call_findings(clean.name, clean.sql, compiled_here.engine, CATALOGUE) == []
 
 
-def test_syntax_one_dialect_rejects_is_reported_with_the_model_and_position(injected, compiled):
+def test_syntax_one_dialect_rejects_is_reported_with_the_model_and_position(injected, compiled_here):
     _, nodes = injected
     alerts = nodes["model driftline.driftline_alerts"]
     assert port.parse_errors(alerts.name, alerts.sql, "duckdb") == []

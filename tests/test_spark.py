@@ -64,18 +64,43 @@ def multiclass_build(adapter, workdir):
         frames = md.frames()
         wh.load(data_schema, "mc_reference", frames["reference"])
         wh.load(data_schema, "mc_analysis", frames["analysis"])
+        wh.load(data_schema, "mc_reference_2days", frames["reference"].iloc[-288:])
+        wh.load(data_schema, "mc_analysis_2days", frames["analysis"].iloc[:288])
         wh.flush()
-        monitors = [md.monitor(data_schema, "mc", "mc_analysis", "mc_reference")]
+        monitors = [md.monitor(data_schema, "mc", "mc_analysis", "mc_reference"),
+                    *[period_monitor(data_schema, unit) for unit in ("hour", "day", "week")]]
         project = DbtProject(workdir, adapter, out_schema, wh.duckdb_path, spark_root=wh.spark_root)
         project.build(monitors)
         _multiclass_builds[adapter] = Built(wh, out_schema, project, monitors)
     return _multiclass_builds[adapter]
 
 
-@pytest.mark.parametrize("table", ["driftline_performance", "driftline_chunks", "driftline_alerts"])
+def period_monitor(schema: str, unit: str) -> dict:
+    """Drift only, chunked by calendar period: the period keys (2024-01-01, 2024-01-01/2024-01-07, 2024-01-01 05:00)
+    come from each engine's dispatched date formatting, so Spark's must equal DuckDB's. The hour monitor's
+    monitor sees two days of each period (288 rows, 48 chunks each) to keep the lane small."""
+    suffix = "_2days" if unit == "hour" else ""
+    m = {key: value for key, value in md.monitor(schema, f"mc_{unit}", f"mc_analysis{suffix}", f"mc_reference{suffix}").items()
+         if key not in ("problem_type", "y_pred_proba", "y_pred", "y_true", "performance")}
+    return dict(m, chunking={"period": unit}, univariate={"continuous_methods": ["jensen_shannon"]})
+
+
+@pytest.mark.parametrize("table", ["driftline_performance", "driftline_chunks", "driftline_alerts", "driftline_univariate_drift"])
 def test_spark_multiclass_agrees_with_duckdb(workdir, table):
     spark, duck = multiclass_build("spark", workdir), multiclass_build("duckdb", workdir)
     if table == "driftline_performance":
         frame = spark.table(table)
         assert len(frame) > 0 and set(frame.kind) == {"estimated", "realized"}
     agree.test_outputs_agree(("multiclass", duck, spark), table)
+
+
+def test_spark_period_keys_are_calendar_dates(workdir):
+    """The first analysis chunk of each calendar-period monitor, worked out by hand: the analysis starts on
+    Sunday 2024-02-11 at 16:00, whose week (Monday to Sunday, as pandas' W-SUN periods) began on 2024-02-05."""
+    chunks = multiclass_build("spark", workdir).table("driftline_chunks")
+    analysis = chunks[chunks["period"] == "analysis"].sort_values("chunk_index")
+    first = analysis.groupby("monitor")["chunk_key"].first()
+    assert first["mc_hour"] == "2024-02-11 16:00"
+    assert first["mc_day"] == "2024-02-11"
+    assert first["mc_week"] == "2024-02-05/2024-02-11"
+    assert (analysis["monitor"] == "mc_hour").sum() == 48

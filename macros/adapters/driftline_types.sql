@@ -46,6 +46,9 @@
 {% macro driftline_format_hour(expr) %}{{ return(adapter.dispatch('driftline_format_hour', 'driftline')(expr)) }}{% endmacro %}
 {% macro default__driftline_format_hour(expr) %}to_char({{ expr }}, 'YYYY-MM-DD HH24:00'){% endmacro %}
 {% macro duckdb__driftline_format_hour(expr) %}strftime({{ expr }}, '%Y-%m-%d %H:00'){% endmacro %}
+{#- Spark's datetime patterns: yyyy is the calendar year (YYYY would be the week-based year), dd the day of month. -#}
+{% macro spark__driftline_format_day(expr) %}date_format({{ expr }}, 'yyyy-MM-dd'){% endmacro %}
+{% macro spark__driftline_format_hour(expr) %}date_format({{ expr }}, 'yyyy-MM-dd HH:00'){% endmacro %}
 
 
 {#- The integers 0 .. n-1 as a one-column relation `i`. -#}
