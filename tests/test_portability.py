@@ -189,7 +189,7 @@ def test_compiled_check_names_the_model_and_shows_the_foreign_function(injected,
     chunks = nodes["model driftline.driftline_chunks"]
     findings = port.compiled_call_findings(chunks.name, chunks.sql, compiled_here.engine, CATALOGUE)
     assert [f.where for f in findings] == [f"model driftline.driftline_chunks ({compiled_here.engine})"]
-    assert f"calls {fn}(), valid only on" in findings[0].problem and f"compiled_here for {compiled_here.engine}" in findings[0].problem
+    assert f"calls {fn}(), valid only on" in findings[0].problem and f"compiled for {compiled_here.engine}" in findings[0].problem
     assert f">>>{fn}(" in findings[0].excerpt
     # the unmodified build's driftline_chunks is clean: the finding is the injection
     clean = next(n for n in compiled_here.nodes if n.name == chunks.name)

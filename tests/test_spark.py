@@ -11,6 +11,7 @@ import test_adapters_agree as agree
 import test_parity as parity_tests
 import test_performance_parity as performance_tests
 from conftest import parity_build
+from support import multiclass_data as md
 
 pytestmark = pytest.mark.spark
 
@@ -53,7 +54,6 @@ _multiclass_builds = {}
 
 def multiclass_build(adapter, workdir):
     from conftest import Built, make_warehouse
-    from support import multiclass_data as md
     from support.dbt import DbtProject
 
     if adapter not in _multiclass_builds:
