@@ -17,7 +17,9 @@ total_seconds = load + build (data ingestion into the warehouse plus the dbt bui
 `dbt deps` are excluded). On --target spark (dbt-spark `method: session`: a local Spark with its warehouse
 directory and Derby metastore under bench/out/spark, driver memory $BENCH_SPARK_DRIVER_MEMORY, default 4g) the
 load is a Spark job reading the generated rows from parquet, and the build is `driftline fit` (the fitted
-state, as on every engine without dbt Python models) followed by `dbt build`; `stage=fit` prints the fit alone. peak_rss_mb = max(peak RSS of this process, peak RSS of the largest child, i.e. dbt).
+state, as on every engine without dbt Python models) followed by `dbt build`; `stage=fit` prints the fit alone.
+peak_rss_mb = max(peak RSS of this process, of the largest child, and of the dbt process tree sampled from
+/proc, which includes Spark's JVM).
 Exits non-zero, printing the tail of dbt's output, when dbt fails. bench/out/ is removed afterwards unless
 --keep is given or a stage failed.
 """
@@ -143,11 +145,13 @@ class TreeRss:
                 continue
             parents[int(entry)] = int(fields.get("PPid", "0").strip() or 0)
             rss[int(entry)] = int(fields.get("VmRSS", "0 kB").split()[0]) if "VmRSS" in fields else 0
+        children: dict[int, list[int]] = {}
+        for child, parent in parents.items():
+            children.setdefault(parent, []).append(child)
         members, frontier = {root}, [root]
         while frontier:
-            pid = frontier.pop()
-            for child, parent in parents.items():
-                if parent == pid and child not in members:
+            for child in children.get(frontier.pop(), []):
+                if child not in members:
                     members.add(child)
                     frontier.append(child)
         return sum(rss.get(pid, 0) for pid in members)
