@@ -3,7 +3,9 @@
 #
 #   make venv    create .venv and install driftline with its dev extras (re-runs when pyproject.toml changes)
 #   make demo    generate the synthetic car-loan data, build the demo dbt project, print what drifted
-#   make test    run the test suite (PYTEST_ARGS='-k parity -x' to narrow it)
+#   make test    run the whole test suite: DuckDB, PostgreSQL and Spark lanes and the browser test, as CI does
+#                (PYTEST_ARGS='-k parity -x' to narrow it); it prints the 15 slowest tests
+#   make test-fast  the inner loop (about 3 minutes): the pure-Python tests and NannyML parity on DuckDB
 #   make bench   end-to-end benchmark on DuckDB (ROWS=1000000 by default)
 #   make clean   remove generated files (demo outputs, dbt targets, caches); `make distclean` also removes .venv
 
@@ -13,9 +15,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
+# make test-fast: tests that need no warehouse, plus the DuckDB parity build (DRIFTLINE_ENGINES=duckdb)
+FAST_TESTS := tests/test_nannyml_results.py tests/test_cbpe_fitting.py tests/test_dle_fitting.py \
+              tests/test_reconstruction_fitting.py tests/test_demo_data.py tests/test_parity.py \
+              tests/test_performance_parity.py tests/test_package_tests.py
 ROWS ?= 1000000
 
-.PHONY: venv demo test bench clean distclean
+.PHONY: venv demo test test-fast bench clean distclean
 
 venv: $(STAMP)
 
@@ -30,9 +36,12 @@ demo: venv
 	$(BIN)/driftline demo
 
 test: venv
-	@rc=0; $(BIN)/python -m pytest -q $(PYTEST_ARGS) || rc=$$?; \
+	@rc=0; $(BIN)/python -m pytest -q --durations=15 $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests; treating that as a failure" >&2; fi; \
 	exit $$rc
+
+test-fast: venv
+	DRIFTLINE_ENGINES=duckdb CI= $(BIN)/python -m pytest -q --durations=15 $(FAST_TESTS) $(PYTEST_ARGS)
 
 bench: venv
 	$(BIN)/python bench/run.py --rows $(ROWS)

@@ -15,8 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import re
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -35,23 +33,16 @@ class CliError(Exception):
 
 # -- helpers ---------------------------------------------------------------------------------------------------
 
-def dbt_executable() -> str:
-    """The dbt installed next to this Python (the venv's), else the one on PATH."""
-    beside = Path(sys.executable).with_name("dbt")
-    if beside.exists():
-        return str(beside)
-    found = shutil.which("dbt")
-    if not found:
-        raise CliError(f"no dbt executable next to {sys.executable} or on PATH (pip install -e '.[dev]')")
-    return found
-
-
 def run_dbt(*args: str, project_dir: Path, profiles_dir: Path) -> int:
-    """Run one dbt command, its output going straight to the terminal. Returns dbt's exit code."""
-    cmd = [dbt_executable(), *args, "--project-dir", str(project_dir), "--profiles-dir", str(profiles_dir)]
-    env = dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false", DO_NOT_TRACK="1")
+    """Run one dbt command in this process (driftline.dbt_runner), its log going to the terminal. Returns 0 when
+    dbt succeeded, else 1 (dbt's own exit code for a failed run)."""
+    from .dbt_runner import invoke
+
     print(f"\n$ dbt {' '.join(args)}", flush=True)
-    return subprocess.run(cmd, cwd=project_dir, env=env).returncode
+    done = invoke(list(args), project_dir, profiles_dir)
+    if done.error:
+        print(done.error, file=sys.stderr)
+    return 0 if done.success else 1
 
 
 _ENV_VAR = re.compile(r"""\{\{\s*env_var\(\s*(['"])([^'"]+)\1\s*(?:,\s*(['"])([^'"]*)\3\s*)?\)\s*\}\}""")

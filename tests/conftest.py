@@ -14,8 +14,14 @@ from support.dbt import DbtProject
 from support.spark import spark_available
 from support.warehouse import Warehouse, postgres_available
 
-ADAPTERS = ["duckdb", "postgres"]
+# The engines the adapter-parametrised tests run on; `make test-fast` sets DRIFTLINE_ENGINES=duckdb.
+ADAPTERS = [a for a in os.environ.get("DRIFTLINE_ENGINES", "duckdb,postgres").split(",") if a]
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def pytest_terminal_summary(terminalreporter):
+    for line in parity.totals_lines():
+        terminalreporter.write_line(line)
 
 
 @pytest.fixture(scope="session")
@@ -53,8 +59,9 @@ def adapter(request):
 class Built:
     """A finished dbt build: the warehouse, the schema the outputs landed in, and table accessors."""
 
-    def __init__(self, warehouse: Warehouse, schema: str, project: DbtProject, monitors: list):
+    def __init__(self, warehouse: Warehouse, schema: str, project: DbtProject, monitors: list, invocation=None):
         self.warehouse, self.schema, self.project, self.monitors = warehouse, schema, project, monitors
+        self.invocation = invocation  # the build's driftline.dbt_runner.Invocation (node statuses from run_results.json)
 
     def table(self, name: str, monitor: str | None = None):
         return self.warehouse.table(self.schema, name, monitor)
@@ -77,8 +84,8 @@ def parity_build(adapter: str, workdir) -> Built:
             monitors += parity.monitors_for(name, data_schema)
         wh.flush()
         project = DbtProject(workdir, adapter, out_schema, wh.duckdb_path, spark_root=wh.spark_root)
-        project.build(monitors)
-        _parity_builds[adapter] = Built(wh, out_schema, project, monitors)
+        invocation = project.build(monitors, tests=True)  # the package's data tests run here (test_package_tests.py)
+        _parity_builds[adapter] = Built(wh, out_schema, project, monitors, invocation)
     return _parity_builds[adapter]
 
 
@@ -135,8 +142,7 @@ def edge_build(adapter: str, workdir) -> Built:
                               univariate={"categorical_methods": ["jensen_shannon", "chi2"]}),
         ]
         project = DbtProject(workdir, adapter, out_schema, wh.duckdb_path)
-        built = Built(wh, out_schema, project, monitors)
-        built.output = project.build(monitors).stdout
+        built = Built(wh, out_schema, project, monitors, project.build(monitors, tests=True))
         built.frames = frames
         _edge_builds[adapter] = built
     return _edge_builds[adapter]
@@ -198,8 +204,7 @@ def domain_classifier_build(adapter: str, workdir) -> Built:
         wh.execute(f'drop schema if exists "{out_schema}" cascade')
         monitors = dc.load(wh, data_schema)
         project = DbtProject(workdir, adapter, out_schema, wh.duckdb_path)
-        built = Built(wh, out_schema, project, monitors)
-        built.output = project.build(monitors).stdout
+        built = Built(wh, out_schema, project, monitors, project.build(monitors))
         _domain_classifier_builds[adapter] = built
     return _domain_classifier_builds[adapter]
 

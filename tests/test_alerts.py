@@ -146,6 +146,12 @@ def _round2(r: float) -> str:
     return f"{'-' if n < 0 else ''}{abs(n) // 100}.{abs(n) % 100:02d}"
 
 
+def alerts_gate(invocation):
+    """The result (run_results.json) of the package's expect_no_alerts_in_latest_chunk test on driftline_alerts."""
+    (gate,) = [r for r in invocation.results if r.name.startswith("driftline_expect_no_alerts_in_latest_chunk")]
+    return gate
+
+
 def test_dbt_test_fails_on_the_demo_and_passes_once_allow_listed(demo_outputs, workdir):
     """The dbt test and the Great Expectations checkpoint (`driftline checkpoint`) gate the same alerts."""
     from support.cli import run_driftline
@@ -158,9 +164,11 @@ def test_dbt_test_fails_on_the_demo_and_passes_once_allow_listed(demo_outputs, w
 
     failing = built.project.run("test", "-s", "driftline_alerts,test_type:generic", monitors=built.monitors,
                                 extra_vars={"driftline_alert_severity": "error"}, expect_fail=True)
-    assert f"Got {len(latest)} results" in failing.stdout
+    gate = alerts_gate(failing)
+    assert gate.status == "fail" and gate.failures == len(latest), gate
     warned = built.project.run("test", "-s", "driftline_alerts,test_type:generic", monitors=built.monitors)
-    assert f"Got {len(latest)} results, configured to warn" in warned.stdout
+    gate = alerts_gate(warned)
+    assert gate.status == "warn" and gate.failures == len(latest), gate
     # the Great Expectations checkpoint fails on the same alerts
     code, out, _ = run_driftline(built, "checkpoint")
     assert code == 1, out
@@ -192,7 +200,8 @@ def test_dbt_test_fails_on_the_demo_and_passes_once_allow_listed(demo_outputs, w
         allowed.run("run", "-s", "driftline_alerts", monitors=built.monitors)
         still = allowed.run("test", "-s", "driftline_alerts,test_type:generic", monitors=built.monitors,
                             extra_vars={"driftline_alert_severity": "error"}, expect_fail=True)
-        assert f"Got {int((latest.family != 'performance').sum())} results" in still.stdout
+        gate = alerts_gate(still)
+        assert gate.status == "fail" and gate.failures == int((latest.family != 'performance').sum()), gate
         code, out, _ = run_driftline(built, "checkpoint")
         assert code == 1 and f"({int((latest.family != 'performance').sum())} open alerts)" in out
         assert "performance realized" not in out and "univariate_drift car_value jensen_shannon" in out

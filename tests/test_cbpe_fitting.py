@@ -1,18 +1,18 @@
 """CBPE fitting (driftline.fitting): calibration decision, isotonic knots and sampling-error components.
 
-Checked against NannyML 0.13.1's own outputs in ../shared/parity (no dbt, no NannyML import), and on a small
+Checked against NannyML 0.13.1's own outputs in tests/fixtures/parity (no dbt, no NannyML import), and on a small
 synthetic multiclass set against a plain numpy re-derivation of shared/algorithms.md §3.2.
 """
 from __future__ import annotations
 
-import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from sklearn.isotonic import IsotonicRegression
+
+from support import parity_data
 
 from driftline.fitting import (
     FIT_COLUMNS,
@@ -24,8 +24,7 @@ from driftline.fitting import (
     sampling_error_components,
 )
 
-PARITY = Path(__file__).resolve().parents[1].parent / "shared" / "parity"
-DATASETS = ["car_loan", "car_loan_dq"]
+DATASETS = parity_data.DATASETS
 CHUNK_SIZE = 5000
 METRICS = ["roc_auc", "f1", "precision", "recall", "specificity", "accuracy",
            "confusion_matrix", "business_value", "average_precision"]
@@ -36,11 +35,7 @@ AP_RELATIVE_TOLERANCE = 0.30
 
 
 def _read(name: str):
-    folder = PARITY / name
-    if not folder.exists():
-        pytest.skip(f"parity data not found at {folder}")
-    spec = json.loads((folder / "spec.json").read_text())
-    return pd.read_csv(folder / "reference.csv"), pd.read_csv(folder / "cbpe.csv"), spec
+    return parity_data.read_dataset(name)["reference"], parity_data.read_result(name, "cbpe"), parity_data.spec(name)
 
 
 @pytest.fixture(scope="module", params=DATASETS)

@@ -1,5 +1,11 @@
-"""A monitor with a mistake fails `dbt build` before any scan, with a message naming the monitor, the key
-or column, and the fix. One test per mistake; each is a separate (fast, failing) dbt invocation."""
+"""A monitor with a mistake fails before any scan, with a message naming the monitor, the key or column, and
+the fix. One test per mistake, each a separate (fast, failing) dbt invocation in the test process.
+
+Most mistakes are in the configuration alone: dbt raises them while it parses the project, whatever the
+engine, so `dbt parse` on DuckDB checks them. The ones that need the warehouse's catalogue (a column that does
+not exist, a column of the wrong type) are raised when the chunk catalogue compiles, before any model has read
+a row, and the catalogue differs per engine: they run as `dbt compile --select driftline_chunks` on every
+engine."""
 import copy
 
 import pytest
@@ -10,24 +16,41 @@ from support.dbt import DbtProject
 DATA = "dl_errors_data"
 
 
-@pytest.fixture(scope="module")
-def project(adapter, workdir):
+def errors_project(adapter, workdir) -> DbtProject:
     from conftest import make_warehouse
 
-    wh = make_warehouse(adapter, workdir)
-    wh.reset_schema(DATA)
-    for period, frame in edge_data.frames().items():
-        wh.load(DATA, f"edge_{period}", frame)
-    return DbtProject(workdir, adapter, "dl_errors", wh.duckdb_path)
+    if adapter not in _projects:
+        wh = make_warehouse(adapter, workdir)
+        wh.reset_schema(DATA)
+        for period, frame in edge_data.frames().items():
+            wh.load(DATA, f"edge_{period}", frame)
+        _projects[adapter] = DbtProject(workdir, adapter, "dl_errors", wh.duckdb_path)
+    return _projects[adapter]
+
+
+_projects: dict[str, DbtProject] = {}
+
+
+@pytest.fixture(scope="module")
+def project(adapter, workdir):
+    return errors_project(adapter, workdir)
+
+
+@pytest.fixture(scope="module")
+def duckdb_project(workdir):
+    return errors_project("duckdb", workdir)
 
 
 def good():
     return edge_data.monitor(DATA, "orders_model")
 
 
-def failure(project, monitors) -> str:
-    done = project.run("build", "--select", "driftline", monitors=monitors, expect_fail=True)
-    return done.stdout + done.stderr
+def failure(project, monitors, catalogue: bool) -> str:
+    if catalogue:
+        done = project.run("compile", "--select", "driftline_chunks", monitors=monitors, expect_fail=True)
+    else:
+        done = project.run("parse", monitors=monitors, expect_fail=True)
+    return done.output
 
 
 def with_changes(**changes):
@@ -93,10 +116,26 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(CASES))
-def test_mistake_fails_with_a_named_fix(project, case):
+# Mistakes only the warehouse's catalogue reveals (the rest are raised while dbt parses).
+CATALOGUE_CASES = {"missing column", "text column declared continuous", "missing timestamp column",
+                   "missing probability column", "regression text prediction"}
+
+
+@pytest.mark.parametrize("case", sorted(CATALOGUE_CASES))
+def test_catalogue_mistake_fails_with_a_named_fix(project, case):
+    check(project, case, catalogue=True)
+
+
+@pytest.mark.parametrize("case", sorted(set(CASES) - CATALOGUE_CASES))
+def test_configuration_mistake_fails_while_dbt_parses(duckdb_project, case):
+    check(duckdb_project, case, catalogue=False)
+
+
+def check(project, case: str, catalogue: bool) -> None:
     monitor, expected = CASES[case]
     monitors = [good(), good()] if monitor is None else [monitor]
-    message = failure(project, monitors)
+    message = failure(project, monitors, catalogue)
     for fragment in expected:
         assert fragment in message, f"{fragment!r} not in:\n{message[-2000:]}"
+    for fragment in ("Traceback", "Database Error"):  # the driftline message, not a raw engine error
+        assert fragment not in message, f"{fragment!r} in:\n{message[-2000:]}"

@@ -76,7 +76,8 @@ class MulticlassBuild:
             m = md.monitor(data_schema, name, relation, "mc_reference", chunk=chunk, **spec)
             self.specs[name] = dict(m["performance"], chunk=chunk, analysis="edge" if name == "mc_edge" else "analysis")
             monitors.append(m)
-        DbtProject(workdir, adapter, self.schema, wh.duckdb_path).build(monitors)
+        self.project = DbtProject(workdir, adapter, self.schema, wh.duckdb_path)
+        self.project.build(monitors)
         self.performance = wh.table(self.schema, "driftline_performance")
         self.fit = wh.table(self.schema, "driftline__cbpe_fit")
 
@@ -89,9 +90,18 @@ class MulticlassBuild:
                 yield period, index, frame.iloc[start: start + size].reset_index(drop=True), start
 
 
+_builds: dict[str, MulticlassBuild] = {}
+
+
+def multiclass_build(adapter, workdir) -> MulticlassBuild:
+    if adapter not in _builds:
+        _builds[adapter] = MulticlassBuild(adapter, workdir)
+    return _builds[adapter]
+
+
 @pytest.fixture(scope="module")
 def mc(adapter, workdir):
-    return MulticlassBuild(adapter, workdir)
+    return multiclass_build(adapter, workdir)
 
 
 # -- independent computations ----------------------------------------------------------------------------------

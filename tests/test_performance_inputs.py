@@ -10,7 +10,7 @@ import pytest
 from sklearn import metrics as skm
 
 from driftline.demo import generate_car_loan
-from support.dbt import DbtProject
+from support.dbt import DbtProject, failing_rows
 
 DATA = "dl_perf_data"
 CHUNK = 500
@@ -64,8 +64,8 @@ def built(adapter, workdir):
                 monitor("perf_one_class_reference", reference="reference_one_class"), late]
     wh.execute('drop schema if exists "dl_perf" cascade')
     project = DbtProject(workdir, adapter, "dl_perf", wh.duckdb_path)
-    output = project.build(monitors).stdout
-    return wh, project, data, output, monitors
+    invocation = project.build(monitors)
+    return wh, project, data, invocation, monitors
 
 
 def table(built, monitor_name):
@@ -148,8 +148,13 @@ def test_invalid_predictions_are_left_out_and_reported(built):
     roc = value(perf, "analysis", 0, "roc_auc")
     expected = skm.roc_auc_score(data.repaid[valid_p].astype(int), data.y_pred_proba[valid_p])
     assert_close(roc, expected, "roc_auc without invalid probabilities")
-    out = built[3]
-    assert "driftline_invalid_predictions" in out and "WARN" in out
+    # the warn test names the monitor, period and problem of each kind of unusable prediction (run_results.json
+    # and the failing rows it stored)
+    result, rows = failing_rows(built[1], built[0], "driftline_invalid_predictions", built[4])
+    assert result.status == "warn" and result.failures == 2, result
+    found = sorted(zip(rows.monitor, rows.period, rows.n_rows.astype(int), rows.problem))
+    assert found == [("perf_bad_predictions", "analysis", 2, "prediction column y_pred is not 0 or 1"),
+                     ("perf_bad_predictions", "analysis", 4, "probability column y_pred_proba is NULL, NaN, infinite or outside [0, 1]")]
 
 
 def test_one_class_reference(built):
@@ -171,7 +176,7 @@ def test_reference_without_usable_probabilities_fails_the_fit(built):
         done = project.run("build", "--select", "driftline", monitors=[bad], expect_fail=True)
     else:
         done = project.fit([bad], expect_fail=True)
-    message = done.stdout + done.stderr
+    message = done.output
     assert "perf_null_reference" in message and "y_pred_proba" in message.replace("proba_1", "y_pred_proba")
 
 
@@ -183,7 +188,7 @@ def test_postgres_build_without_fit_names_the_command(built):
     wh.execute('drop table if exists "dl_perf"."driftline__cbpe_fit"')
     try:
         done = project.run("build", "--select", "driftline", monitors=[fresh], expect_fail=True)
-        assert "driftline fit" in done.stdout and "perf_never_fitted" in done.stdout
+        assert "driftline fit" in done.output and "perf_never_fitted" in done.output
     finally:
         project.fit(built[4])  # restore the fitted state for the other tests
 

@@ -38,52 +38,54 @@ ENGINES = list(CATALOGUE["engines"])
 WAREHOUSE_ENGINES = {"duckdb", "postgres"}  # support.warehouse loads data into these
 
 
-_builds: dict[str, port.PortabilityBuild] = {}
+_compiled: dict[str, "SessionSQL"] = {}
 
 
-def portability_build(engine: str, workdir) -> port.PortabilityBuild:
-    if engine not in _builds:
+class SessionSQL:
+    """An engine's compiled SQL, taken from the builds the suite makes anyway (their target/compiled): between
+    them they reach every family and most configuration branches (parity: binary CBPE, PCA, chunkings; edge:
+    every period unit, reference kind and remainder mode, thresholds, data tests; demo: late targets; multiclass
+    CBPE; regression DLE; the domain classifier). The model hooks are compiled as analyses in the first build."""
+
+    def __init__(self, engine: str, builds: list):
+        self.engine = engine
+        first = builds[0]
+        self.project, self.schema, self.monitors = first.project, first.schema, first.monitors
+        if engine != "spark":
+            first.project.run("compile", "--select", "resource_type:analysis", monitors=first.monitors)
+        self.nodes = [node for built in builds for node in port.compiled_nodes(built.project.dir)]
+
+
+def session_sql(engine: str, workdir) -> SessionSQL:
+    if engine not in _compiled:
         if not port.adapter_installed(engine):
-            pytest.skip(f"{engine}: dbt adapter not installed (pip install dbt-{engine}); its compiled SQL is not checked")
-        if engine not in WAREHOUSE_ENGINES:
-            message = f"{engine}: the test suite cannot load data into it yet (tests/support/warehouse.py), so nothing compiles"
+            message = f"{engine}: dbt adapter not installed (pip install -e '.[dev]'); its compiled SQL is not checked"
             if IN_CI:
                 pytest.fail(message)
             pytest.skip(message)
-        _builds[engine] = port.PortabilityBuild(engine, workdir, make_warehouse(engine, workdir))
-    return _builds[engine]
+        if engine == "spark":
+            builds = [parity_build("spark", workdir)]
+        else:
+            from conftest import demo_build, domain_classifier_build, edge_build
+            from test_multiclass_performance import multiclass_build
+            from test_regression_performance import regression_build
 
-
-class LaneBuild:
-    """An engine's compiled SQL taken from a build another test lane already made (its target/compiled)."""
-
-    def __init__(self, engine: str, built):
-        self.engine, self.project, self.schema, self.monitors = engine, built.project, built.schema, built.monitors
-        self.nodes = port.compiled_nodes(built.project.dir)
-
-
-def spark_build(workdir) -> LaneBuild:
-    if "spark" not in _builds:
-        if not port.adapter_installed("spark"):
-            message = "spark: dbt-spark is not installed (pip install -e '.[dev]'); its compiled SQL is not checked"
-            if IN_CI:
-                pytest.fail(message)
-            pytest.skip(message)
-        _builds["spark"] = LaneBuild("spark", parity_build("spark", workdir))
-    return _builds["spark"]
+            builds = [parity_build(engine, workdir), edge_build(engine, workdir), demo_build(engine, workdir),
+                      domain_classifier_build(engine, workdir), multiclass_build(engine, workdir),
+                      regression_build(engine, workdir)]
+        _compiled[engine] = SessionSQL(engine, builds)
+    return _compiled[engine]
 
 
 @pytest.fixture(scope="session", params=ENGINES)
-def compiled(request, workdir) -> port.PortabilityBuild:
-    if request.param == "spark":
-        return spark_build(workdir)
-    return portability_build(request.param, workdir)
+def compiled(request, workdir) -> SessionSQL:
+    return session_sql(request.param, workdir)
 
 
 @pytest.fixture(scope="session", params=sorted(WAREHOUSE_ENGINES))
-def compiled_here(request, workdir) -> port.PortabilityBuild:
-    """The engines this module builds its own every-family project on (the injected-violation tests)."""
-    return portability_build(request.param, workdir)
+def compiled_here(request, workdir) -> SessionSQL:
+    """Engines the injected-violation tests compile on (the checks are the same code for every engine)."""
+    return session_sql(request.param, workdir)
 
 
 def test_sources_keep_engine_functions_in_dispatched_macros():
@@ -165,8 +167,7 @@ def injected(compiled_here, tmp_path_factory):
     project = DbtProject(tmp, compiled_here.engine, compiled_here.schema, compiled_here.project.duckdb_path, variant="injected")
     (project.dir / "packages.yml").write_text(yaml.safe_dump({"packages": [{"local": str(package)}]}))
     project.run("deps")
-    port.add_hook_analyses(project.dir)
-    project.run("compile", monitors=compiled_here.monitors)
+    project.run("compile", "--select", "driftline_chunks", "driftline_alerts", monitors=compiled_here.monitors)
     return package, {n.name: n for n in port.compiled_nodes(project.dir)}
 
 

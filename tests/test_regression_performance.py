@@ -28,7 +28,7 @@ from sklearn import metrics as skm
 from driftline.fitting import dle
 from support import parity
 from support import regression_data as rd
-from support.dbt import REPO, DbtProject
+from support.dbt import REPO, DbtProject, failing_rows
 
 DATA = "dl_reg_data"
 OUT = "dl_reg"
@@ -184,7 +184,7 @@ class RegressionBuild:
             wh.load(DATA, name, frame)
         self.monitors = monitors()
         self.project = DbtProject(workdir, adapter, OUT, wh.duckdb_path)
-        self.output = self.project.build(self.monitors).stdout
+        self.invocation = self.project.build(self.monitors)
         self.performance = wh.table(OUT, "driftline_performance")
         self.fit_table = wh.table(OUT, "driftline__dle_fit")
         self.alerts = wh.table(OUT, "driftline_alerts")
@@ -370,7 +370,12 @@ def test_regression_alerts_reach_the_alerts_table(built):
 
 
 def test_unusable_predictions_are_reported(built):
-    assert "driftline_invalid_predictions" in built.output and "WARN" in built.output
+    """The warn test names each monitor, period and problem (run_results.json, and the rows it failed on)."""
+    result, rows = failing_rows(built.project, built.wh, "driftline_invalid_predictions", built.monitors)
+    assert result.status == "warn" and result.failures == len(rows) > 0, result
+    problems = set(zip(rows.monitor, rows.period, rows.problem))
+    assert ("reg_awkward", "analysis", "prediction column y_pred is NULL, NaN or infinite") in problems, problems
+    assert {monitor for monitor, _, _ in problems} <= {m["name"] for m in built.monitors}
 
 
 # -- bad input that stops the fit ----------------------------------------------------------------------------------------
@@ -385,7 +390,7 @@ def test_negative_reference_values_fail_the_fit_for_log_metrics(built):
         done = project.run("build", "--select", "driftline", monitors=[bad], expect_fail=True)
     else:
         done = project.fit([bad], expect_fail=True)
-    message = done.stdout + done.stderr
+    message = done.output
     for fragment in ("reg_negative", "metric 'msle'", "'y_pred'", "negative", "Fix: remove msle and rmsle"):
         assert fragment in message, fragment
     if project.adapter != "duckdb":
@@ -399,12 +404,12 @@ def test_postgres_build_without_fit_names_the_command(built):
     wh.execute(f'drop table if exists "{OUT}"."driftline__dle_fit"')
     try:
         done = project.run("build", "--select", "driftline", monitors=built.monitors, expect_fail=True)
-        assert "driftline fit" in done.stdout and "reg" in done.stdout and "DLE" in done.stdout
+        assert "driftline fit" in done.output and "reg" in done.output and "DLE" in done.output
         changed = copy.deepcopy(built.monitors)
         project.fit(built.monitors)
         changed[0]["performance"]["metrics"] = ["mae"]
         done = project.run("build", "--select", "driftline", monitors=changed, expect_fail=True)
-        assert "was made for another configuration or reference" in done.stdout and "driftline fit" in done.stdout
+        assert "was made for another configuration or reference" in done.output and "driftline fit" in done.output
     finally:
         project.fit(built.monitors)
 

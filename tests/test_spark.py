@@ -35,8 +35,8 @@ def test_spark_chi2_p_values_drive_alerts(spark_parity):
 
 
 @pytest.mark.parametrize("dataset,monitor,stem", performance_tests.CASES, ids=[f"{c[1]}-{c[2]}" for c in performance_tests.CASES])
-def test_spark_performance_matches_nannyml(spark_parity, tmp_path, dataset, monitor, stem):
-    performance_tests.test_performance_matches_nannyml(spark_parity, tmp_path, dataset, monitor, stem)
+def test_spark_performance_matches_nannyml(spark_parity, dataset, monitor, stem):
+    performance_tests.test_performance_matches_nannyml(spark_parity, dataset, monitor, stem)
 
 
 @pytest.mark.parametrize("table", sorted(agree.OUTPUTS))

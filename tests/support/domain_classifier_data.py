@@ -1,6 +1,6 @@
 """Data and monitors of the domain-classifier build (tests/conftest.py: domain_classifier_build).
 
-Parity: car_loan and car_loan_dq (../shared/parity), chunks of 5000, compared with
+Parity: car_loan and car_loan_dq (tests/fixtures/parity), chunks of 5000, compared with
 tests/fixtures/car_loan_domain_classifier.csv. Edge cases: tests/fixtures/domain_classifier_edge_*.csv, the
 data and NannyML's results written by tests/oracle/domain_classifier.py, one monitor per oracle case, plus a
 4-row reference that NannyML cannot split at all.

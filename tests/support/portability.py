@@ -8,7 +8,7 @@ Three pure checks, each returning a list of Finding (empty = portable):
   source_findings(package_dir)              in the Jinja sources, an engine-specific function appears only in
                                             the dispatched macros of engines where it is valid, or in a
                                             default__ macro that every other engine overrides
-and PortabilityBuild, which builds and compiles the test project once per engine to produce the compiled SQL.
+and compiled_nodes, which collects a built project's compiled SQL (tests/project/analyses holds the model hooks).
 """
 from __future__ import annotations
 
@@ -245,120 +245,11 @@ def source_findings(package: Path = REPO, cat: dict | None = None) -> list[Findi
 
 # -- the compiled project -------------------------------------------------------------------------------------------
 
-# Rendered as dbt analyses, so the compile writes the SQL of driftline's model hooks too.
-HOOK_ANALYSES = {
-    "driftline_hook_before_model": "{{ driftline.driftline_before_model() }}",
-    "driftline_hook_analyze": "{{ driftline.driftline_analyze(ref('driftline', 'driftline_chunks')) }}",
-}
-
-
-def tables_and_monitors(schema: str) -> tuple[dict, list[dict]]:
-    """Small data sets and monitors that reach every family and most configuration branches: binary CBPE with
-    PCA and the domain classifier (parity car_loan, every 5th row, with its extra chunkings), late targets,
-    estimated KS/Wasserstein, threshold overrides, multiclass CBPE, regression DLE, the awkward-input data set
-    under every period unit and reference kind (as tests/conftest.py edge_build), domain-classifier edge cases."""
-    import pandas as pd
-
-    from . import domain_classifier_data as dc
-    from . import edge_data, multiclass_data as md, parity, regression_data as rd
-
-    tables = {}
-    for period, frame in parity.read_dataset("car_loan").items():
-        tables[f"car_loan_{period}"] = frame.iloc[::5].reset_index(drop=True)
-    tables["car_loan_targets"] = pd.concat([tables["car_loan_reference"], tables["car_loan_analysis"]])[["id", "repaid"]]
-    monitors = parity.monitors_for("car_loan", schema)
-    base = monitors[0]
-    base["multivariate"] = {"methods": ["pca_reconstruction", "domain_classifier"]}
-    monitors.append(dict(base, name="car_loan_late_targets", multivariate=None,
-                         targets={"relation": f"{schema}.car_loan_targets", "id": "id", "y_true": "repaid"},
-                         univariate={"continuous_methods": ["kolmogorov_smirnov", "wasserstein"], "categorical_methods": ["chi2"],
-                                     "calculation_method": "estimated", "n_bins": 200},
-                         thresholds={"kolmogorov_smirnov": {"type": "constant", "upper": 0.1},
-                                     "missing": {"type": "standard_deviation", "std_lower_multiplier": None, "std_upper_multiplier": 4}}))
-    monitors[-1] = {k: v for k, v in monitors[-1].items() if v is not None and k != "y_true"}
-
-    edge = edge_data.frames()
-    tables["edge_reference"], tables["edge_analysis"] = edge["reference"], edge["analysis"]
-    tables["edge_all"] = pd.concat([edge["reference"], edge["analysis"]], ignore_index=True)
-    gaps = edge["analysis"].copy()
-    gaps.loc[gaps.index % 81 == 5, "ts"] = pd.NaT
-    tables["edge_analysis_ts_nulls"] = gaps
-    boundary = str(edge["analysis"]["ts"].iloc[0])
-    monitors += [
-        edge_data.monitor(schema, multivariate={"methods": ["pca_reconstruction"]}),
-        edge_data.monitor(schema, "edge_timestamp_nulls", relation=f"{schema}.edge_analysis_ts_nulls"),
-        edge_data.monitor(schema, "edge_window", relation=f"{schema}.edge_all", reference={"start": "2023-01-01", "end": boundary}),
-        edge_data.monitor(schema, "edge_where", relation=f"{schema}.edge_all",
-                          reference={"where": f"ts < cast('{boundary}' as timestamp)"}),
-        edge_data.monitor(schema, "edge_continuous_append", chunking={"number": 7, "incomplete": "append"},
-                          features={"continuous": edge_data.CONTINUOUS, "categorical": []}),
-        edge_data.monitor(schema, "edge_categorical_drop", chunking={"size": 700, "incomplete": "drop"},
-                          features={"continuous": [], "categorical": edge_data.CATEGORICAL}),
-        *[edge_data.monitor(schema, f"edge_period_{unit}", chunking={"period": unit},
-                            features={"continuous": ["x_gap"], "categorical": ["cat_str"]})
-          for unit in ("hour", "day", "week", "month", "quarter", "year")],
-    ]
-
-    mc = md.frames()
-    tables["mc_reference"], tables["mc_analysis"] = mc["reference"], mc["analysis"]
-    monitors.append(md.monitor(schema, "mc", "mc_analysis", "mc_reference"))
-    monitors.append(md.monitor(schema, "mc_normalized", "mc_analysis", "mc_reference", metrics=["confusion_matrix", "business_value"],
-                               normalize_confusion_matrix="true", normalize_business_value="per_prediction"))
-
-    reg = rd.frames()
-    tables["reg_reference"], tables["reg_analysis"] = reg["reference"], reg["analysis"]
-    tables["reg_targets"] = pd.concat([reg["reference"], reg["analysis"]])[["id", "y_true"]]
-    monitors.append(rd.monitor(schema, "reg"))
-    monitors.append(rd.monitor(schema, "reg_late_targets", performance={"metrics": ["mae", "rmse"]}, y_true=None,
-                               targets={"relation": f"{schema}.reg_targets", "id": "id", "y_true": "y_true"}))
-    monitors[-1] = {k: v for k, v in monitors[-1].items() if v is not None}
-
-    dce = dc.edge_frames()
-    n_reference, n_analysis, size = dc.EDGE_CASES["edge"]
-    tables["dc_edge_reference"], tables["dc_edge_analysis"] = dce["reference"].head(n_reference), dce["analysis"].head(n_analysis)
-    monitors.append(dc.edge_monitor(schema, "dc_edge", "dc_edge", size))
-    return tables, monitors
-
-
 @dataclass
 class CompiledNode:
     name: str    # e.g. "model driftline.driftline_chunks"
     path: Path
     sql: str
-
-
-class PortabilityBuild:
-    """tests/project built once on one engine with tables_and_monitors(), then `dbt compile`d: the compile
-    reads upstream tables and fitted state (run_query, get_columns_in_relation), so it needs the build."""
-
-    def __init__(self, engine: str, workdir: Path, warehouse=None):
-        from .dbt import DbtProject
-
-        self.engine = engine
-        data_schema, self.schema = "dl_port_data", "dl_port"
-        tables, self.monitors = tables_and_monitors(data_schema)
-        warehouse.reset_schema(data_schema)
-        warehouse.execute(f'drop schema if exists "{self.schema}" cascade')
-        for name, frame in tables.items():
-            warehouse.load(data_schema, name, frame)
-        self.project = DbtProject(workdir, engine, self.schema, warehouse.duckdb_path, variant="portability")
-        add_hook_analyses(self.project.dir)
-        self.project.build(self.monitors)
-        self.project.run("compile", monitors=self.monitors)
-        self.nodes = compiled_nodes(self.project.dir)
-
-
-def add_hook_analyses(project_dir: Path) -> None:
-    import yaml
-
-    config_file = Path(project_dir) / "dbt_project.yml"
-    config = yaml.safe_load(config_file.read_text())
-    config["analysis-paths"] = ["analyses"]
-    config_file.write_text(yaml.safe_dump(config, sort_keys=False))
-    folder = Path(project_dir) / "analyses"
-    folder.mkdir(exist_ok=True)
-    for name, text in HOOK_ANALYSES.items():
-        (folder / f"{name}.sql").write_text(text + "\n")
 
 
 def compiled_nodes(project_dir: Path) -> list[CompiledNode]:

@@ -1,0 +1,1 @@
+{{ driftline.driftline_analyze(ref('driftline', 'driftline_chunks')) }}

@@ -1,0 +1,1 @@
+{{ driftline.driftline_before_model() }}
