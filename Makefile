@@ -36,7 +36,7 @@ demo: venv
 	$(BIN)/driftline demo
 
 test: venv
-	@rc=0; $(BIN)/python -m pytest -q --durations=15 $(PYTEST_ARGS) || rc=$$?; \
+	@rc=0; $(BIN)/python -m pytest -q --durations=15 -n 2 --dist loadgroup $(PYTEST_ARGS) || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests; treating that as a failure" >&2; fi; \
 	exit $$rc
 

@@ -21,6 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
+from .target import as_relations
+from .warehouse import Warehouse, duckdb_file, postgres_params
+
 __all__ = ["FAMILY_TABLES", "CheckpointOutcome", "run_checkpoint", "format_outcome"]
 
 CHUNKS = "driftline_chunks"
@@ -61,18 +64,6 @@ class CheckpointOutcome:
 
 # -- connection ---------------------------------------------------------------------------------------------------
 
-def _duckdb_path(output: dict[str, Any], project_dir: Path) -> Path:
-    raw = str(output.get("path") or "")
-    if not raw or raw == ":memory:":
-        raise ValueError("the duckdb target has no database file (path)")
-    path = Path(raw).expanduser()
-    if not path.is_absolute():  # dbt-duckdb resolves it against the working directory
-        path = path if path.exists() else project_dir / path
-    if not path.exists():
-        raise ValueError(f"duckdb file {path} does not exist: run dbt build first")
-    return path.resolve()
-
-
 class _DuckdbConnections:
     """SQLAlchemy's `creator` for DuckDB: read-only connections whose cursors survive a rollback (see the module
     docstring), all closed by close_all() so the file is free again for the next `dbt build` (GE builds engines
@@ -104,14 +95,14 @@ class _DuckdbConnections:
         self.opened.clear()
 
 
-def _postgres_url(output: dict[str, Any]) -> str:
+def _postgres_url(output: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """SQLAlchemy URL and the remaining psycopg2 connect_args of a dbt-postgres target."""
     from sqlalchemy.engine import URL
 
-    password = output.get("password", output.get("pass"))
-    url = URL.create("postgresql+psycopg2", username=output.get("user"), password=str(password) if password else None,
-                     host=output.get("host", "localhost"), port=int(output.get("port", 5432)),
-                     database=output.get("dbname") or output.get("database"))
-    return url.render_as_string(hide_password=False)
+    params = postgres_params(output)
+    url = URL.create("postgresql+psycopg2", username=params.pop("user"), password=params.pop("password", None),
+                     host=params.pop("host"), port=params.pop("port"), database=params.pop("dbname"))
+    return url.render_as_string(hide_password=False), params
 
 
 def _add_datasource(context: Any, output: dict[str, Any], project_dir: Path, schema: str,
@@ -119,7 +110,7 @@ def _add_datasource(context: Any, output: dict[str, Any], project_dir: Path, sch
     """GE's SQL data source for the target, with the driftline schema as its default schema."""
     kind = output.get("type")
     if kind == "duckdb":
-        path = _duckdb_path(output, project_dir)
+        path = duckdb_file(output, project_dir)
         creator = _DuckdbConnections(path, schema.replace("'", "''"))
         connections.append(creator)
         source = context.data_sources.add_sql(name="driftline", connection_string="duckdb:///:memory:",
@@ -127,10 +118,12 @@ def _add_datasource(context: Any, output: dict[str, Any], project_dir: Path, sch
         return source, f"duckdb {path}"
     if kind == "postgres":
         search_path = '"' + schema.replace('"', '""') + '"'
-        source = context.data_sources.add_postgres(name="driftline", connection_string=_postgres_url(output),
-                                                   kwargs={"connect_args": {"options": f"-csearch_path={search_path}"}})
-        return source, f"postgres {output.get('host', 'localhost')}:{output.get('port', 5432)}/{output.get('dbname') or output.get('database')}"
-    raise ValueError(f"the checkpoint supports duckdb and postgres targets, not '{kind}'")
+        url, connect_args = _postgres_url(output)
+        options = " ".join(o for o in (connect_args.pop("options", ""), f"-csearch_path={search_path}") if o)
+        source = context.data_sources.add_postgres(name="driftline", connection_string=url,
+                                                   kwargs={"connect_args": {**connect_args, "options": options}})
+        return source, f"postgres {output.get('host', 'localhost')}:{output.get('port', 5432)}/{output.get('database') or output.get('dbname')}"
+    raise ValueError(_UNSUPPORTED.format(kind=kind))
 
 
 def _context() -> Any:
@@ -189,18 +182,30 @@ def _alert_expectations(monitors: Iterable[str], families: list[str] | None, gxe
 
 # -- run ----------------------------------------------------------------------------------------------------------
 
-def run_checkpoint(output: dict[str, Any], project_dir: Path, schema: str | None = None,
-                   monitors: list[str] | None = None, families: list[str] | None = None) -> CheckpointOutcome:
-    """Build the suites over the tables in ``schema`` (default: the target's), run the checkpoint, return its outcome.
+_UNSUPPORTED = ("driftline checkpoint runs on duckdb and postgres targets, not '{kind}': Great Expectations' SQL data "
+                "source cannot reach it. Fix: gate with the dbt test (`dbt test -s driftline_alerts --vars "
+                "'{{driftline_alert_severity: error}}'`) or `driftline status --fail-on-alerts`")
 
-    ``monitors`` limits every check to those monitors; ``families`` limits the alert checks to those families.
-    Raises ValueError for a target, schema or filter that cannot be checked.
+
+def run_checkpoint(output: dict[str, Any], project_dir: Path, relations: Any = None,
+                   monitors: list[str] | None = None, families: list[str] | None = None) -> CheckpointOutcome:
+    """Build the suites over the driftline tables, run the checkpoint, return its outcome.
+
+    ``relations``: where the tables are (driftline.target.Relations, a schema's name, or None for the target's
+    schema); the tables checked must share one schema. ``monitors`` limits every check to those monitors;
+    ``families`` limits the alert checks to those families. Raises ValueError for a target, schema or filter that
+    cannot be checked.
     """
+    if output.get("type") not in ("duckdb", "postgres"):
+        raise ValueError(_UNSUPPORTED.format(kind=output.get("type")))
     unknown = sorted(set(families or []) - set(ALERT_FAMILIES))
     if unknown:
         raise ValueError(f"unknown alert family {', '.join(unknown)}; choose from {', '.join(ALERT_FAMILIES)}")
-    schema = schema or output.get("schema") or ("main" if output.get("type") == "duckdb" else "public")
-    present = _tables(output, project_dir, schema)
+    if relations is None:
+        relations = output.get("schema") or ("main" if output.get("type") == "duckdb" else "public")
+    relations = as_relations(relations)
+    schema = _one_schema(relations)
+    present = _tables(output, project_dir, relations)
     if CHUNKS not in present:
         raise ValueError(f"no {CHUNKS} in schema {schema}: run `dbt build` first, or pass --schema")
     if ALERTS not in present:
@@ -210,35 +215,47 @@ def run_checkpoint(output: dict[str, Any], project_dir: Path, schema: str | None
     source, where = _add_datasource(context, output, project_dir, schema, connections)
     engine = source.get_engine()
     try:
-        return _run(context, source, engine, where, schema, present, monitors, families)
+        return _run(context, source, engine, where, relations, present, monitors, families)
     finally:
         engine.dispose()
         for opened in connections:
             opened.close_all()
 
 
-def _tables(output: dict[str, Any], project_dir: Path, schema: str) -> set[str]:
-    """The tables in schema, found before GE connects (a missing file or schema is the user's error, not GE's)."""
-    from .warehouse import Warehouse
+CHECKED = [CHUNKS, ALERTS, *FAMILY_TABLES]
 
-    if output.get("type") == "duckdb":
-        _duckdb_path(output, project_dir)  # a clear error for a missing file
+
+def _one_schema(relations: Any) -> str:
+    """The schema of the checked tables; a ValueError naming them when they are spread over several."""
+    schemas = {name: relations.schema(name) for name in CHECKED}
+    if len(set(schemas.values())) > 1:
+        spread = ", ".join(f"{name} in {schema}" for name, schema in schemas.items())
+        raise ValueError(f"the checkpoint reads driftline's output tables from one schema, but dbt put them in several "
+                         f"({spread}). Fix: give driftline's models one +schema in dbt_project.yml, or pass --schema")
+    return next(iter(schemas.values()))
+
+
+def _tables(output: dict[str, Any], project_dir: Path, relations: Any) -> set[str]:
+    """The checked tables that exist, found before GE connects (a missing file or schema is the user's error, not
+    GE's)."""
     warehouse = Warehouse(output, project_dir, read_only=True)
     try:
-        return warehouse.tables(schema)
+        return warehouse.existing(relations, CHECKED)
     finally:
         warehouse.close()
 
 
-def _run(context: Any, source: Any, engine: Any, where: str, schema: str, present: set[str],
+def _run(context: Any, source: Any, engine: Any, where: str, relations: Any, present: set[str],
          monitors: list[str] | None, families: list[str] | None) -> CheckpointOutcome:
     import great_expectations as gx
     import great_expectations.expectations as gxe
     import sqlalchemy as sa
 
+    schema = relations.schema(CHUNKS)
+    quoted = lambda name: f'"{schema}"."{relations[name].identifier}"'  # noqa: E731
     with engine.connect() as conn:
         declared = [r[0] for r in conn.execute(sa.text(
-            f'select distinct monitor from "{schema}"."{CHUNKS}" order by monitor')).fetchall()]
+            f'select distinct monitor from {quoted(CHUNKS)} order by monitor')).fetchall()]
     if monitors:
         missing = sorted(set(monitors) - set(declared))
         if missing:
@@ -259,9 +276,9 @@ def _run(context: Any, source: Any, engine: Any, where: str, schema: str, presen
     for table, expectations in tables:
         if monitors:
             names = ", ".join(_literal(m) for m in monitors)
-            asset = source.add_query_asset(name=table, query=f'select * from "{schema}"."{table}" where monitor in ({names})')
-        else:
-            asset = source.add_table_asset(name=table, table_name=table)  # in the data source's default schema
+            asset = source.add_query_asset(name=table, query=f'select * from {quoted(table)} where monitor in ({names})')
+        else:  # in the data source's default schema
+            asset = source.add_table_asset(name=table, table_name=relations[table].identifier)
         suite = context.suites.add(gx.ExpectationSuite(name=f"driftline.{table}"))
         for expectation in expectations:
             suite.add_expectation(expectation)
@@ -272,7 +289,7 @@ def _run(context: Any, source: Any, engine: Any, where: str, schema: str, presen
     result = checkpoint.run()
     by_suite = {v.suite_name: v for v in result.run_results.values()}
     checks = [_check(table, r) for table, _ in tables for r in by_suite[f"driftline.{table}"].results]
-    return CheckpointOutcome(success=bool(result.success), checks=checks, where=f"schema {schema} on {where}",
+    return CheckpointOutcome(success=bool(result.success), checks=checks, where=f"reading driftline tables from {relations.where([CHUNKS])} on {where}",
                              ge_result=result)
 
 

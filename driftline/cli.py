@@ -1,10 +1,26 @@
 """The `driftline` command.
 
     driftline demo [--rows N] [--dir DIR]
-    driftline summary [--project-dir P] [--profiles-dir D] [--target T] [--schema S]
-    driftline status [--monitor M] [--fail-on-alerts] [connection options as summary]
+    driftline summary [connection options]
+    driftline fit [--seed N] [--full-refresh] [connection options]
+    driftline status [--monitor M] [--fail-on-alerts] [connection options]
     driftline checkpoint [--monitor M] [--family F] [--verbose] [--result-json PATH] [connection options]
     driftline report [--output PATH] [--monitor M] [connection options]
+    driftline notify [--to URL]... [--all] [--dry-run] [--report-url URL] [--monitor M] [connection options]
+
+Connection options are dbt's, resolved by dbt itself (driftline.target): --project-dir (or DBT_PROJECT_DIR;
+default: the working directory or the nearest parent with a dbt_project.yml), --profiles-dir (or
+DBT_PROFILES_DIR; default: the working directory when it holds profiles.yml, else ~/.dbt), --target (or
+DBT_TARGET; default: the profile's own) and --vars; profiles.yml is rendered as dbt renders it (env_var, var,
+as_number, as_bool). The commands read driftline's tables where dbt put them (the project's target/manifest.json,
+refreshed by `dbt parse` when missing or stale) and say which schema they read; --schema overrides that.
+
+`driftline notify` sends one message per monitor with open alerts in its latest chunk to every destination given
+by --to (repeatable) and $DRIFTLINE_NOTIFY_URLS (space- or comma-separated; keeps webhook secrets off the command
+line): apprise URLs such as slack://..., https://hooks.slack.com/services/..., workflows://... (Microsoft Teams)
+or json://host/path. Each alert is sent once per destination (recorded in driftline_notifications, beside
+driftline_alerts) unless --all; --dry-run prints the messages without sending or recording. A failed delivery
+exits 1 and leaves its alerts pending for the next run. Run it right after `dbt build`.
 
 Each subcommand is a function taking the parsed arguments and returning an exit code; add one by writing
 ``_add_<name>(subparsers)`` and listing it in ``COMMANDS``.
@@ -13,8 +29,6 @@ Each subcommand is a function taking the parsed arguments and returning an exit 
 from __future__ import annotations
 
 import argparse
-import os
-import re
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -45,92 +59,67 @@ def run_dbt(*args: str, project_dir: Path, profiles_dir: Path) -> int:
     return 0 if done.success else 1
 
 
-_ENV_VAR = re.compile(r"""\{\{\s*env_var\(\s*(['"])([^'"]+)\1\s*(?:,\s*(['"])([^'"]*)\3\s*)?\)\s*\}\}""")
+def read_target(project_dir: Path | None, profiles_dir: Path | None, target: str | None) -> dict[str, Any]:
+    """The connection settings dbt uses for this project, profiles dir and target (dbt's profile loading)."""
+    return _target(project_dir, profiles_dir, target).output
 
 
-def _render_env_vars(text: str) -> str:
-    """Substitute dbt's `{{ env_var('NAME') }}` / `{{ env_var('NAME', 'default') }}` in a profiles.yml."""
-    def sub(match: re.Match) -> str:
-        name, default = match.group(2), match.group(4)
-        if name in os.environ:
-            return os.environ[name]
-        if default is not None:
-            return default
-        raise CliError(f"profiles.yml uses env_var('{name}'), which is not set")
-    return _ENV_VAR.sub(sub, text)
+def _target(project_dir: Path | None, profiles_dir: Path | None, target: str | None, vars: str | None = None):
+    """driftline.target.load_target, its errors as CliError."""
+    from .target import TargetError, load_target
+
+    try:
+        return load_target(project_dir, profiles_dir, target, vars)
+    except TargetError as exc:
+        raise CliError(str(exc)) from exc
 
 
-def read_target(project_dir: Path, profiles_dir: Path, target: str | None) -> dict[str, Any]:
-    """The output (connection settings) that dbt would use for this project, profiles dir and target."""
-    import yaml
-
-    project_file = project_dir / "dbt_project.yml"
-    if not project_file.is_file():
-        raise CliError(f"{project_file} does not exist: pass --project-dir of a dbt project")
-    profile_name = yaml.safe_load(project_file.read_text()).get("profile")
-    profiles_file = profiles_dir / "profiles.yml"
-    if not profiles_file.is_file():
-        raise CliError(f"{profiles_file} does not exist: pass --profiles-dir holding profiles.yml")
-    profiles = yaml.safe_load(_render_env_vars(profiles_file.read_text())) or {}
-    profile = profiles.get(profile_name)
-    if not isinstance(profile, dict):
-        raise CliError(f"profile '{profile_name}' (from {project_file}) is not in {profiles_file}")
-    target_name = target or os.environ.get("DBT_TARGET") or profile.get("target") or "dev"
-    output = (profile.get("outputs") or {}).get(target_name)
-    if not isinstance(output, dict):
-        raise CliError(f"target '{target_name}' is not among the outputs of profile '{profile_name}' in {profiles_file}")
-    return output
+def _say_if_parsed(relations) -> None:
+    if relations.parsed_because:
+        print(f"driftline: ran `dbt parse` to find the driftline tables ({relations.parsed_because})", flush=True)
 
 
-def default_profiles_dir(project_dir: Path) -> Path:
-    if os.environ.get("DBT_PROFILES_DIR"):
-        return Path(os.environ["DBT_PROFILES_DIR"])
-    if (project_dir / "profiles.yml").is_file():
-        return project_dir
-    return Path.home() / ".dbt"
+def _relations(target, schema: str | None = None):
+    """Where the target's driftline tables are (driftline.target.driftline_relations), after a dbt command of this
+    run wrote the manifest (fit, demo)."""
+    from .target import TargetError, driftline_relations
+
+    try:
+        relations = driftline_relations(target, schema)
+    except TargetError as exc:
+        raise CliError(str(exc)) from exc
+    _say_if_parsed(relations)
+    return relations
 
 
-def print_summary_for(output: dict[str, Any], project_dir: Path, schema: str | None = None) -> None:
-    """Connect as the dbt output says and print the summary of the driftline tables."""
-    from .summary import print_summary
+def resolve_args(args: argparse.Namespace):
+    """The target and the driftline relations of a command's connection options (driftline.target.resolve): every
+    command that reads the driftline tables starts here."""
+    from .target import TargetError, resolve
 
-    kind = output.get("type")
-    if kind == "duckdb":
-        import duckdb
+    try:
+        target, relations = resolve(args.project_dir, args.profiles_dir, args.target, args.vars, getattr(args, "schema", None))
+    except TargetError as exc:
+        raise CliError(str(exc)) from exc
+    _say_if_parsed(relations)
+    return target, relations
 
-        raw = str(output.get("path") or "")
-        if not raw or raw == ":memory:":
-            raise CliError("the duckdb target has no database file (path); nothing to summarise")
-        path = Path(raw).expanduser()
-        if not path.is_absolute():  # dbt-duckdb resolves it against the working directory
-            path = path if path.exists() else project_dir / path
-        if not path.exists():
-            raise CliError(f"duckdb file {path} does not exist: run dbt build first")
-        conn = duckdb.connect(str(path.resolve()), read_only=True)
-        try:
-            print_summary(conn, schema or output.get("schema") or "main", duckdb_path=str(path.resolve()))
-        finally:
-            conn.close()
-    elif kind == "postgres":
-        try:
-            import psycopg2
-        except ImportError as exc:
-            raise CliError("psycopg2 is not installed (pip install 'driftline[postgres]')") from exc
-        params = {
-            "host": output.get("host", "localhost"),
-            "port": int(output.get("port", 5432)),
-            "user": output.get("user"),
-            "dbname": output.get("dbname") or output.get("database"),
-        }
-        password = output.get("password", output.get("pass"))
-        conn = psycopg2.connect(**params, **({"password": str(password)} if password else {}))
-        conn.autocommit = True
-        try:
-            print_summary(conn, schema or output.get("schema") or "public", postgres=params)
-        finally:
-            conn.close()
-    else:
-        raise CliError(f"summary supports duckdb and postgres targets, not '{kind}'")
+
+def open_warehouse(target, read_only: bool = True):
+    """A connection to the target's warehouse; a CliError naming the target when it cannot be opened."""
+    from .warehouse import Warehouse
+
+    try:
+        return Warehouse(target.output, target.project_dir, read_only=read_only)
+    except Exception as exc:  # noqa: BLE001 - a connection failure is the user's to fix, not a traceback
+        raise CliError(f"cannot connect to {target.describe()}: {str(exc).strip()}. Fix: check target "
+                       f"{target.target_name} in {target.profiles_dir / 'profiles.yml'} (`dbt debug` tests it); a DuckDB "
+                       "file must not be held open for writing by another process (a running `dbt build`)") from exc
+
+
+def reading_line(command: str, target, relations, names: list[str]) -> str:
+    """'driftline status: reading driftline tables from db.schema (postgres ..., target prod)'."""
+    return f"driftline {command}: reading driftline tables from {relations.where(names)} on {target.describe()}"
 
 
 # -- driftline demo ----------------------------------------------------------------------------------------------
@@ -183,7 +172,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             return rc
 
     print()
-    print_summary_for(read_target(project_dir, project_dir, DEMO_TARGET), project_dir)
+    target = _target(project_dir, project_dir, DEMO_TARGET)
+    _print_summary(target, _relations(target))
     return 0
 
 
@@ -191,21 +181,26 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def _add_summary(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("summary", help="print the summary of an already built dbt project's driftline tables",
-                       description="Connect with the project's dbt profile (duckdb or postgres) and summarise "
-                                   "driftline's output tables: chunks, alerts, most drifted features.")
-    p.add_argument("--project-dir", type=Path, default=Path("."), help="the dbt project (default: .)")
-    p.add_argument("--profiles-dir", type=Path, default=None,
-                   help="folder holding profiles.yml (default: $DBT_PROFILES_DIR, the project dir if it has one, ~/.dbt)")
-    p.add_argument("--target", default=None, help="profile target (default: the profile's own)")
-    p.add_argument("--schema", default=None, help="schema of the driftline tables (default: the target's schema)")
+                       description="Connect with the project's dbt profile and summarise driftline's output tables: "
+                                   "chunks, alerts, most drifted features.")
+    _add_target_options(p, monitor=False)
     p.set_defaults(func=cmd_summary)
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
-    project_dir = args.project_dir.resolve()
-    profiles_dir = (args.profiles_dir or default_profiles_dir(project_dir)).resolve()
-    print_summary_for(read_target(project_dir, profiles_dir, args.target), project_dir, schema=args.schema)
+    target, relations = resolve_args(args)
+    _print_summary(target, relations)
     return 0
+
+
+def _print_summary(target, relations) -> None:
+    from .summary import print_summary
+
+    warehouse = open_warehouse(target)
+    try:
+        print_summary(warehouse, relations, target)
+    finally:
+        warehouse.close()
 
 
 # -- driftline fit ------------------------------------------------------------------------------------------------
@@ -238,63 +233,68 @@ def _add_fit(sub: argparse._SubParsersAction) -> None:
                                    "`dbt build`. With it, the command also builds the chunk models and computes the "
                                    "domain classifier for every chunk that lacks a value (driftline__chunk_domain_classifier): "
                                    "schedule `driftline fit` before every `dbt build`.")
-    p.add_argument("--project-dir", type=Path, default=Path("."), help="the dbt project (default: .)")
-    p.add_argument("--profiles-dir", type=Path, default=None,
-                   help="folder holding profiles.yml (default: $DBT_PROFILES_DIR, the project dir if it has one, ~/.dbt)")
-    p.add_argument("--target", default=None, help="profile target (default: the profile's own)")
-    p.add_argument("--vars", default=None, help="dbt --vars, if the monitors are passed that way")
+    _add_target_options(p, schema=False, monitor=False)
     p.add_argument("--seed", type=int, default=0, help="seed of the average_precision bootstrap (default 0)")
     p.add_argument("--full-refresh", action="store_true",
                    help="recompute the domain-classifier value of every chunk, not only of new or changed ones")
     p.set_defaults(func=cmd_fit)
 
 
-def _model_schema(project_dir: Path, name: str) -> str:
-    import json
+# what each kind of fit is called in its report line
+FIT_NAMES = {"driftline__cbpe_fit": "CBPE", "driftline__pca_fit": "PCA reconstruction", "driftline__dle_fit": "DLE"}
 
-    manifest = project_dir / "target" / "manifest.json"
-    nodes = json.loads(manifest.read_text())["nodes"]
-    for node in nodes.values():
-        if node.get("resource_type") == "model" and node.get("name") == name:
-            return node["schema"]
-    raise CliError(f"model {name} is not in {manifest}: is driftline installed (dbt deps)?")
+
+def _names(monitors: list[str], limit: int = 5) -> str:
+    return ", ".join(monitors[:limit]) + (f", +{len(monitors) - limit} more" if len(monitors) > limit else "")
+
+
+def fit_line(kind: str, outcome, table) -> str | None:
+    """'CBPE: 1 monitor(s) fitted (car_loan), 1 kept (unchanged: churn); 123 rows written to s.driftline__cbpe_fit',
+    or None when no monitor has this kind of fit."""
+    if not outcome.fitted and not outcome.kept:
+        return None
+    fitted = f"{len(outcome.fitted)} monitor(s) fitted" + (f" ({_names(outcome.fitted)})" if outcome.fitted else "")
+    kept = f"{len(outcome.kept)} kept (unchanged{': ' + _names(outcome.kept) if outcome.kept else ''})"
+    return f"driftline fit: {kind}: {fitted}, {kept}; {len(outcome.state)} rows written to {table}"
 
 
 def cmd_fit(args: argparse.Namespace) -> int:
     from .fitting.state import fit_all, fit_all_dle, fit_all_reconstruction
-    from .warehouse import Warehouse
 
-    project_dir = args.project_dir.resolve()
-    profiles_dir = (args.profiles_dir or default_profiles_dir(project_dir)).resolve()
-    output = read_target(project_dir, profiles_dir, args.target)
+    target = _target(args.project_dir, args.profiles_dir, args.target, args.vars)
     inputs = list(dict.fromkeys([name for fit_inputs, _, _ in FITS for name in fit_inputs] + [DOMAIN_CLASSIFIER_SPECS]))
     # A Spark session target: dbt's Spark session and this one share an embedded metastore that admits one
     # process at a time, so no dbt run may happen while this command holds its session. The domain
     # classifier's chunk models are built in this same first run (their inputs do not depend on the fits).
-    exclusive = output.get("type") == "spark"
+    exclusive = target.type == "spark"
     if exclusive:
         inputs = list(dict.fromkeys(inputs + DOMAIN_CLASSIFIER_INPUTS))
-    dbt_args = ["run", "--select", *inputs] + (["--target", args.target] if args.target else []) + (["--vars", args.vars] if args.vars else []) \
-        + (["--full-refresh"] if exclusive and args.full_refresh else [])
-    code = run_dbt(*dbt_args, project_dir=project_dir, profiles_dir=profiles_dir)
+    dbt_args = ["run", "--select", *inputs, *target.dbt_args] + (["--full-refresh"] if exclusive and args.full_refresh else [])
+    code = run_dbt(*dbt_args, project_dir=target.project_dir, profiles_dir=target.profiles_dir)
     if code != 0:
         return code
+    relations = _relations(target)  # the manifest that run wrote
     fitters = {"driftline__cbpe_fit": lambda specs, rows, previous: fit_all(specs, rows, seed=args.seed, previous=previous),
                "driftline__pca_fit": lambda specs, rows, previous: fit_all_reconstruction(specs, rows, previous=previous),
                "driftline__dle_fit": lambda specs, rows, previous: fit_all_dle(specs, rows, previous=previous)}
-    warehouse = Warehouse(output, project_dir)
+    warehouse = open_warehouse(target, read_only=False)
+    print(reading_line("fit", target, relations, [name for fit_inputs, _, _ in FITS for name in fit_inputs]), flush=True)
     try:
         for (spec_model, rows_model), table, types in FITS:
-            schema = _model_schema(project_dir, spec_model)
-            specs, rows = warehouse.read(schema, spec_model), warehouse.read(schema, rows_model)
-            previous = warehouse.read(schema, table) if warehouse.exists(schema, table) else None  # unchanged monitors keep it
+            specs_at, rows_at, state_at = relations[spec_model], relations[rows_model], relations.beside(table, spec_model)
+            specs = warehouse.read(specs_at.schema, specs_at.identifier)
+            rows = warehouse.read(rows_at.schema, rows_at.identifier)
+            previous = (warehouse.read(state_at.schema, table) if warehouse.exists(state_at.schema, table)
+                        else None)  # unchanged monitors keep it
             try:
-                state = fitters[table](specs, rows, previous)
+                outcome = fitters[table](specs, rows, previous)
             except ValueError as exc:
                 raise CliError(str(exc)) from exc
-            warehouse.write(schema, table, state[list(types)], types)
-            print(f"driftline fit: {len(specs)} monitor(s) fitted, {len(state)} rows written to {schema}.{table}")
-        code = _fit_domain_classifier(args, project_dir, profiles_dir, warehouse, inputs_built=exclusive)
+            warehouse.write(state_at.schema, table, outcome.state[list(types)], types)
+            line = fit_line(FIT_NAMES[table], outcome, state_at)
+            if line:
+                print(line, flush=True)
+        code = _fit_domain_classifier(args, target, relations, warehouse, inputs_built=exclusive)
     finally:
         warehouse.close()
     return code
@@ -312,28 +312,29 @@ DOMAIN_CLASSIFIER_TABLE = ("driftline__chunk_domain_classifier",
                             "compute_seconds": "float"})
 
 
-def _fit_domain_classifier(args: argparse.Namespace, project_dir: Path, profiles_dir: Path, warehouse,
-                           inputs_built: bool = False) -> int:
+def _fit_domain_classifier(args: argparse.Namespace, target, relations, warehouse, inputs_built: bool = False) -> int:
     from .fitting.state import domain_classifier_values
 
-    schema = _model_schema(project_dir, DOMAIN_CLASSIFIER_SPECS)
-    specs = warehouse.read(schema, DOMAIN_CLASSIFIER_SPECS)
+    schema = relations.schema(DOMAIN_CLASSIFIER_SPECS)
+    specs = warehouse.read(schema, relations[DOMAIN_CLASSIFIER_SPECS].identifier)
     if specs.empty:
         return 0
-    dbt_args = ["run", "--select", *DOMAIN_CLASSIFIER_INPUTS] + (["--target", args.target] if args.target else []) \
-        + (["--vars", args.vars] if args.vars else []) + (["--full-refresh"] if args.full_refresh else [])
-    code = 0 if inputs_built else run_dbt(*dbt_args, project_dir=project_dir, profiles_dir=profiles_dir)
+    dbt_args = ["run", "--select", *DOMAIN_CLASSIFIER_INPUTS, *target.dbt_args] + (["--full-refresh"] if args.full_refresh else [])
+    code = 0 if inputs_built else run_dbt(*dbt_args, project_dir=target.project_dir, profiles_dir=target.profiles_dir)
     if code != 0:
         return code
     table, types = DOMAIN_CLASSIFIER_TABLE
-    chunks = warehouse.read(schema, "driftline__domain_classifier_chunks")
+    chunks_at, reference_at, rows_at = (relations[n] for n in ("driftline__domain_classifier_chunks",
+                                                                "driftline__multivariate_reference",
+                                                                "driftline__domain_classifier_rows"))
+    chunks = warehouse.read(chunks_at.schema, chunks_at.identifier)
     previous = warehouse.read(schema, table) if warehouse.exists(schema, table) else None
 
     def reference_rows(monitor):
-        return warehouse.read(schema, "driftline__multivariate_reference", where={"monitor": monitor})
+        return warehouse.read(reference_at.schema, reference_at.identifier, where={"monitor": monitor})
 
     def chunk_rows(monitor, index):  # one analysis chunk at a time
-        return warehouse.read(schema, "driftline__domain_classifier_rows", where={"monitor": monitor, "chunk_index": index})
+        return warehouse.read(rows_at.schema, rows_at.identifier, where={"monitor": monitor, "chunk_index": index})
 
     try:
         values = domain_classifier_values(specs, chunks, reference_rows, chunk_rows, previous=previous,
@@ -347,48 +348,25 @@ def _fit_domain_classifier(args: argparse.Namespace, project_dir: Path, profiles
     return 0
 
 
-# -- connection options of status, checkpoint and report ---------------------------------------------------------
+# -- connection options -------------------------------------------------------------------------------------------
 
-def _add_target_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--project-dir", type=Path, default=Path("."), help="the dbt project (default: .)")
+def _add_target_options(p: argparse.ArgumentParser, schema: bool = True, monitor: bool = True) -> None:
+    """dbt's connection options (resolved by dbt: driftline.target), --schema and --monitor."""
+    p.add_argument("--project-dir", type=Path, default=None,
+                   help="the dbt project (default: $DBT_PROJECT_DIR, else the working directory or its nearest parent "
+                        "with a dbt_project.yml, as dbt)")
     p.add_argument("--profiles-dir", type=Path, default=None,
-                   help="folder holding profiles.yml (default: $DBT_PROFILES_DIR, the project dir if it has one, ~/.dbt)")
-    p.add_argument("--target", default=None, help="profile target (default: the profile's own)")
-    p.add_argument("--schema", default=None, help="schema of the driftline tables (default: the target's schema)")
-    p.add_argument("--monitor", action="append", default=None, metavar="NAME",
-                   help="only this monitor (repeatable; default: every monitor)")
-
-
-def _target(args: argparse.Namespace) -> tuple[dict[str, Any], Path, str]:
-    """The dbt output, the project dir and the schema of the driftline tables."""
-    project_dir = args.project_dir.resolve()
-    profiles_dir = (args.profiles_dir or default_profiles_dir(project_dir)).resolve()
-    output = read_target(project_dir, profiles_dir, args.target)
-    kind = output.get("type")
-    if kind not in ("duckdb", "postgres"):
-        raise CliError(f"driftline {args.command} supports duckdb and postgres targets, not '{kind}'")
-    schema = args.schema or output.get("schema") or ("main" if kind == "duckdb" else "public")
-    return output, project_dir, schema
-
-
-def _open_warehouse(output: dict[str, Any], project_dir: Path) -> tuple[Any, str]:
-    """A read-only connection to the target's warehouse and a 'where' phrase naming it."""
-    from .warehouse import Warehouse, WarehouseError
-
-    if output.get("type") == "duckdb":
-        raw = str(output.get("path") or "")
-        path = Path(raw).expanduser()
-        if not path.is_absolute():
-            path = path if path.exists() else project_dir / path
-        if not raw or raw == ":memory:" or not path.exists():
-            raise CliError(f"duckdb file {raw or '(no path in the target)'} does not exist: run dbt build first")
-        where = f"in {path.resolve()}"
-    else:
-        where = f"on postgres {output.get('host', 'localhost')}:{output.get('port', 5432)}/{output.get('dbname') or output.get('database')}"
-    try:
-        return Warehouse(output, project_dir, read_only=True), where
-    except (WarehouseError, Exception) as exc:  # a connection failure is the user's to fix, not a traceback
-        raise CliError(f"cannot connect {where}: {exc}") from exc
+                   help="folder holding profiles.yml (default: $DBT_PROFILES_DIR, else the working directory if it "
+                        "holds profiles.yml, else ~/.dbt, as dbt)")
+    p.add_argument("--target", default=None, help="profile target (default: $DBT_TARGET, else the profile's own)")
+    p.add_argument("--vars", default=None, help="dbt --vars (YAML), e.g. when the monitors are passed that way")
+    if schema:
+        p.add_argument("--schema", default=None,
+                       help="read the driftline tables from this schema (default: where dbt put them, from the "
+                            "project's target/manifest.json)")
+    if monitor:
+        p.add_argument("--monitor", action="append", default=None, metavar="NAME",
+                       help="only this monitor (repeatable; default: every monitor)")
 
 
 # -- driftline status ---------------------------------------------------------------------------------------------
@@ -407,10 +385,10 @@ def _add_status(sub: argparse._SubParsersAction) -> None:
 def cmd_status(args: argparse.Namespace) -> int:
     from .status import open_alert_count, status_lines
 
-    output, project_dir, schema = _target(args)
-    warehouse, where = _open_warehouse(output, project_dir)
+    target, relations = resolve_args(args)
+    warehouse = open_warehouse(target)
     try:
-        lines, latest = status_lines(warehouse, schema, args.monitor, where=where)
+        lines, latest = status_lines(warehouse, relations, args.monitor, where=f"on {target.describe()}")
     except ValueError as exc:
         raise CliError(str(exc)) from exc
     finally:
@@ -444,10 +422,13 @@ def cmd_checkpoint(args: argparse.Namespace) -> int:
     except ImportError as exc:
         raise CliError(f"Great Expectations is not installed ({exc}): pip install 'driftline[gx]'") from exc
 
-    output, project_dir, schema = _target(args)
+    from .warehouse import WarehouseError
+
+    target, relations = resolve_args(args)
     try:
-        outcome = run_checkpoint(output, project_dir, schema, monitors=args.monitor, families=args.family)
-    except ValueError as exc:
+        outcome = run_checkpoint(target.output, target.project_dir, relations, monitors=args.monitor,
+                                 families=args.family)
+    except (ValueError, WarehouseError) as exc:
         raise CliError(str(exc)) from exc
     print("\n".join(format_outcome(outcome, verbose=args.verbose)))
     if args.result_json:
@@ -472,10 +453,11 @@ def _add_report(sub: argparse._SubParsersAction) -> None:
 def cmd_report(args: argparse.Namespace) -> int:
     from .report import write_report
 
-    output, project_dir, schema = _target(args)
-    warehouse, where = _open_warehouse(output, project_dir)
+    target, relations = resolve_args(args)
+    warehouse = open_warehouse(target)
     try:
-        summary = write_report(warehouse, schema, args.output, monitors=args.monitor, where=where)
+        print(reading_line("report", target, relations, ["driftline_chunks", "driftline_alerts"]), flush=True)
+        summary = write_report(warehouse, relations, args.output, monitors=args.monitor, where=f"on {target.describe()}")
     except ValueError as exc:
         raise CliError(str(exc)) from exc
     finally:
@@ -484,10 +466,59 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+# -- driftline notify ---------------------------------------------------------------------------------------------
+
+def _add_notify(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("notify", help="send the open alerts of each monitor's latest chunk to Slack, Teams or a webhook",
+                       description="Send, for every monitor whose latest analysis chunk has open (not allow-listed) "
+                                   "alerts, one message per destination: the chunk, the performance alerts with their "
+                                   "likely causes, the alert count per family and where the report is. Destinations are "
+                                   "apprise URLs (slack://..., https://hooks.slack.com/services/..., workflows://... for "
+                                   "Microsoft Teams, json://host/path, ...) from --to and $DRIFTLINE_NOTIFY_URLS. An alert "
+                                   "is sent once per destination: deliveries are recorded in driftline_notifications, "
+                                   "beside driftline_alerts. Exit code 1 when a delivery failed (its alerts stay pending).")
+    _add_target_options(p)
+    p.add_argument("--to", action="append", default=None, metavar="URL",
+                   help="an apprise destination URL (repeatable); also read from $DRIFTLINE_NOTIFY_URLS")
+    p.add_argument("--report-url", default=None, metavar="URL",
+                   help="link to the published report in each message ('{monitor}' is replaced by the monitor's name); "
+                        "default: the message says how to write it with `driftline report`")
+    p.add_argument("--all", action="store_true", help="send every open alert again, not only those not sent yet")
+    p.add_argument("--dry-run", action="store_true", help="print the messages; send and record nothing")
+    p.set_defaults(func=cmd_notify)
+
+
+def cmd_notify(args: argparse.Namespace) -> int:
+    from .notify import ENV_URLS, destination_urls, destinations, notify
+
+    urls = destination_urls(args.to)
+    if not urls and not args.dry_run:
+        raise CliError(f"no destination to notify: pass --to URL (repeatable) or set {ENV_URLS}, e.g. "
+                       f"{ENV_URLS}='https://hooks.slack.com/services/...'; --dry-run shows the messages without one")
+    try:
+        targets = destinations(urls)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    target, relations = resolve_args(args)
+    warehouse = open_warehouse(target, read_only=args.dry_run)
+    try:
+        print(reading_line("notify", target, relations, ["driftline_alerts"]), flush=True)
+        run = notify(warehouse, relations, targets, monitors=args.monitor, resend=args.all, dry_run=args.dry_run,
+                     report_url=args.report_url)
+    except ValueError as exc:
+        raise CliError(str(exc)) from exc
+    finally:
+        warehouse.close()
+    print("\n".join(run.lines), flush=True)
+    for failure in run.failures:
+        print(f"driftline notify: {failure}", file=sys.stderr)
+    return 1 if run.failures else 0
+
+
 # -- entry point -------------------------------------------------------------------------------------------------
 
 COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [_add_demo, _add_summary, _add_fit, _add_status,
-                                                                 _add_checkpoint, _add_report]
+                                                                 _add_checkpoint, _add_report, _add_notify]
 
 
 def build_parser() -> argparse.ArgumentParser:

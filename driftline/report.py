@@ -26,6 +26,8 @@ from typing import Any, Iterable, TextIO
 import numpy as np
 import pandas as pd
 
+from .target import as_relations
+
 __all__ = ["write_report", "render_report", "series_svg", "joyplot_svg", "stacked_svg", "Progress"]
 
 W, H = 400, 172  # one panel
@@ -57,6 +59,9 @@ FAMILIES = [
     Family("data_quality", "Data quality", ("column_name", "check_name"), rate=True),
     Family("summary_stats", "Summary statistics", ("column_name", "statistic")),
 ]
+# every table the report reads
+READ = ["driftline_chunks", "driftline_alerts", *(f.table for f in FAMILIES), "driftline__distribution_pairs",
+        "driftline__reference_profile", "driftline_feature_ranking"]
 VALUE_COLUMNS = ["value", "lower_confidence", "upper_confidence", "lower_threshold", "upper_threshold", "alert"]
 
 
@@ -350,16 +355,17 @@ class Progress:
 # -- reading the tables -------------------------------------------------------------------------------------------
 
 class _Tables:
-    def __init__(self, warehouse: Any, schema: str):
-        self.wh, self.schema = warehouse, schema
-        self.present = warehouse.tables(schema)
+    """The driftline tables a report reads, where `relations` (driftline.target.Relations) places them."""
+
+    def __init__(self, warehouse: Any, relations: Any):
+        self.wh, self.relations = warehouse, relations
+        self.present = warehouse.existing(relations, READ)
         self._columns: dict[str, list[str]] = {}
 
     def columns(self, table: str) -> list[str]:
         if table not in self._columns:
-            found = self.wh.query("select column_name from information_schema.columns where table_schema = "
-                                  f"{self.wh.literal(self.schema)} and table_name = {self.wh.literal(table)}")
-            self._columns[table] = list(found.column_name)
+            relation = self.relations[table]
+            self._columns[table] = self.wh.columns(relation.schema, relation.identifier)
         return self._columns[table]
 
     def rows(self, table: str, monitor: str, wanted: Iterable[str] | None = None, where: str = "") -> pd.DataFrame:
@@ -369,7 +375,7 @@ class _Tables:
         have = self.columns(table)
         cols = [c for c in (wanted or have) if c in have]
         select = ", ".join(self.wh.ident(c) for c in cols)
-        sql = (f"select {select} from {self.wh.ident(self.schema)}.{self.wh.ident(table)} "
+        sql = (f"select {select} from {self.wh.qualified(self.relations[table])} "
                f"where monitor = {self.wh.literal(monitor)}{' and ' + where if where else ''}")
         return self.wh.query(sql)
 
@@ -539,22 +545,26 @@ th{background:#f1f3f6}tr.allowed td{color:#999}tr.alerting td{background:#fdeeee
 """
 
 
-def render_report(warehouse: Any, schema: str, monitors: list[str] | None = None, where: str = "",
+def render_report(warehouse: Any, relations: Any, monitors: list[str] | None = None, where: str = "",
                   progress: Progress | None = None) -> tuple[str, dict[str, int]]:
-    """The report's HTML and the number of plots per monitor."""
+    """The report's HTML and the number of plots per monitor. relations: where the driftline tables are
+    (driftline.target.Relations, or one schema's name)."""
+    relations = as_relations(relations)
     progress = progress or Progress(open_null())
-    t = _Tables(warehouse, schema)
+    t = _Tables(warehouse, relations)
+    chunks_relation = relations["driftline_chunks"]
     if "driftline_chunks" not in t.present:
-        raise ValueError(f"no driftline_chunks in schema {schema}: run `dbt build` first, or pass --schema")
-    chunks_all = warehouse.query(f"select * from {warehouse.ident(schema)}.{warehouse.ident('driftline_chunks')}")
+        raise ValueError(f"{chunks_relation} does not exist: run `dbt build` first, or pass --schema of the driftline tables")
+    chunks_all = warehouse.query(f"select * from {warehouse.qualified(chunks_relation)}")
     declared = sorted(set(chunks_all.monitor))
     if monitors:
         unknown = sorted(set(monitors) - set(declared))
         if unknown:
-            raise ValueError(f"monitor {', '.join(unknown)} is not in {schema}.driftline_chunks (monitors: {', '.join(declared) or 'none'})")
+            raise ValueError(f"monitor {', '.join(unknown)} is not in {chunks_relation} (monitors: {', '.join(declared) or 'none'}). "
+                             "Fix: pass --monitor with one of those names")
     shown = monitors or declared
     if not shown:
-        raise ValueError(f"{schema}.driftline_chunks is empty: no monitors are declared")
+        raise ValueError(f"{chunks_relation} is empty: no monitors are declared (vars: {{driftline: {{monitors: [...]}}}})")
 
     sections, plots = [], {}
     steps = ["alerts"] + [f.title.lower() for f in FAMILIES] + ["rankings"]
@@ -603,7 +613,7 @@ def render_report(warehouse: Any, schema: str, monitors: list[str] | None = None
     page = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>driftline report</title>'
             f'<link rel="icon" href="data:,"><meta name="viewport" content="width=device-width, initial-scale=1">'
             f"<style>{CSS}</style></head><body><header><h1>driftline report</h1>"
-            f"<p>schema {_e(schema)} {_e(where)} · generated {generated} · {len(shown)} monitor(s)</p></header>"
+            f"<p>driftline tables in {_e(relations.where(['driftline_chunks', 'driftline_alerts']))} {_e(where)} · generated {generated} · {len(shown)} monitor(s)</p></header>"
             f"<nav>{nav}</nav><main>{''.join(sections)}</main></body></html>")
     return page, plots
 
@@ -614,10 +624,10 @@ def open_null() -> TextIO:
     return io.StringIO()
 
 
-def write_report(warehouse: Any, schema: str, path: Path, monitors: list[str] | None = None, where: str = "",
+def write_report(warehouse: Any, relations: Any, path: Path, monitors: list[str] | None = None, where: str = "",
                  stream: TextIO | None = None) -> str:
     """Write the report to path; returns the line to print."""
-    page, plots = render_report(warehouse, schema, monitors, where, Progress(stream or sys.stdout))
+    page, plots = render_report(warehouse, relations, monitors, where, Progress(stream or sys.stdout))
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page, encoding="utf-8")

@@ -17,7 +17,9 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["FAMILIES", "status_lines", "open_alert_count"]
+from .target import Relations, as_relations
+
+__all__ = ["FAMILIES", "status_lines", "open_alert_count", "number", "bound_text"]
 
 CHUNKS = "driftline_chunks"
 ALERTS = "driftline_alerts"
@@ -49,7 +51,7 @@ def number(value: Any, rate: bool = False) -> str:
     return f"{v:.4g}"
 
 
-def _bound(row: Any, rate: bool) -> str:
+def bound_text(row: Any, rate: bool) -> str:
     """Which threshold the value crossed: ' < 0.92', or ' <= 21' for a value on its bound (the families whose alert
     rule is 'not strictly inside')."""
     value = float(row.value) if _text(row.value) is not None else None
@@ -70,7 +72,7 @@ def _alert_groups(alerts: pd.DataFrame) -> list[tuple[tuple[str, str], list[str]
         kind, column = _text(row.kind), _text(row.column_name)
         heading = (row.family + (f" ({kind})" if kind else ""), column or "")
         rate = row.family == "data_quality"  # its value is a share of the rows
-        item = f"{row.method} {number(row.value, rate)}{_bound(row, rate)}"
+        item = f"{row.method} {number(row.value, rate)}{bound_text(row, rate)}"
         if _true(row.allow_listed):
             item += f" [allowed: {_text(row.allow_reason) or 'allow-listed'}]"
         groups[heading].append(item)
@@ -94,37 +96,43 @@ def open_alert_count(alerts: pd.DataFrame) -> int:
     return int((latest & ~allowed).sum())
 
 
-def status_lines(warehouse: Any, schema: str, monitors: list[str] | None = None,
+def status_lines(warehouse: Any, relations: "Relations | str", monitors: list[str] | None = None,
                  where: str = "") -> tuple[list[str], pd.DataFrame]:
-    """The status as lines, and the latest-chunk alerts it shows (for --fail-on-alerts)."""
-    ident, literal = warehouse.ident, warehouse.literal
-    present = warehouse.tables(schema)
-    out = [f"driftline status: schema {schema}{' ' + where if where else ''}"]
-    if CHUNKS not in present or ALERTS not in present:
-        missing = CHUNKS if CHUNKS not in present else ALERTS
-        raise ValueError(f"no {missing} in schema {schema}: run `dbt build` first, or pass --schema")
+    """The status as lines, and the latest-chunk alerts it shows (for --fail-on-alerts). relations: where the
+    driftline tables are (driftline.target.Relations, or one schema's name)."""
+    relations = as_relations(relations)
+    table = lambda name: warehouse.qualified(relations[name])  # noqa: E731
+    literal = warehouse.literal
+    families = {family: f"driftline_{family}" for family in FAMILIES}
+    present = warehouse.existing(relations, [CHUNKS, ALERTS, *families.values()])
+    out = [f"driftline status: reading driftline tables from {relations.where([CHUNKS, ALERTS])}"
+           f"{' ' + where if where else ''}"]
+    for needed in (CHUNKS, ALERTS):
+        if needed not in present:
+            raise ValueError(f"{relations[needed]} does not exist: run `dbt build` first, or pass --schema of the "
+                             "driftline tables")
     chunks = warehouse.query(
-        f"select monitor, chunk_index, chunk_key, chunk_start_date, chunk_end_date, n_rows from {ident(schema)}.{ident(CHUNKS)} "
+        f"select monitor, chunk_index, chunk_key, chunk_start_date, chunk_end_date, n_rows from {table(CHUNKS)} "
         "where period = 'analysis' order by monitor, chunk_index")
-    declared = sorted(set(warehouse.query(f"select distinct monitor from {ident(schema)}.{ident(CHUNKS)}").monitor))
+    declared = sorted(set(warehouse.query(f"select distinct monitor from {table(CHUNKS)}").monitor))
     if monitors:
         unknown = sorted(set(monitors) - set(declared))
         if unknown:
-            raise ValueError(f"monitor {', '.join(unknown)} is not in {schema}.{CHUNKS} (monitors: {', '.join(declared) or 'none'})")
+            raise ValueError(f"monitor {', '.join(unknown)} is not in {relations[CHUNKS]} (monitors: {', '.join(declared) or 'none'}). "
+                             "Fix: pass --monitor with one of those names")
     shown = monitors or declared
     if not shown:
         out.append("  no monitors: declare them in vars: {driftline: {monitors: [...]}} and run `dbt build`")
         return out, pd.DataFrame()
     names = ", ".join(literal(m) for m in shown)
-    alerts = warehouse.query(f"select * from {ident(schema)}.{ident(ALERTS)} where monitor in ({names})")
+    alerts = warehouse.query(f"select * from {table(ALERTS)} where monitor in ({names})")
     counts = {}
-    for family in FAMILIES:
-        table = f"driftline_{family}"
-        if table in present:
+    for family, name in families.items():
+        if name in present:
             counts[family] = warehouse.query(
                 f"select t.monitor, count(*) as n, sum(case when t.alert then 1 else 0 end) as n_alert "
-                f"from {ident(schema)}.{ident(table)} as t inner join (select monitor, max(chunk_index) as chunk_index "
-                f"from {ident(schema)}.{ident(CHUNKS)} where period = 'analysis' group by monitor) as l "
+                f"from {table(name)} as t inner join (select monitor, max(chunk_index) as chunk_index "
+                f"from {table(CHUNKS)} where period = 'analysis' group by monitor) as l "
                 f"on l.monitor = t.monitor and l.chunk_index = t.chunk_index "
                 f"where t.period = 'analysis' and t.monitor in ({names}) group by t.monitor")
 

@@ -1,11 +1,13 @@
 """A short, human summary of driftline's output tables: chunks, alerts by family, what drifted most.
 
-Works on any DB-API connection whose cursors take plain SQL (DuckDB, psycopg2); every query is schema-qualified
-and read-only. Tables that are not built yet are skipped.
+Reads through a driftline.warehouse.Warehouse (DuckDB, PostgreSQL, a Spark session), the tables where
+driftline.target.Relations places them; every query is read-only. Tables that are not built yet are skipped.
 
     from driftline.summary import print_summary
-    print_summary(duckdb.connect("demo/driftline_demo.duckdb", read_only=True), "main",
-                  duckdb_path="demo/driftline_demo.duckdb")
+    from driftline.target import resolve
+    from driftline.warehouse import Warehouse
+    target, relations = resolve(project_dir=Path("demo"), profiles_dir=Path("demo"))
+    print_summary(Warehouse(target.output, target.project_dir, read_only=True), relations, target)
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import sys
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any, Iterable, TextIO
+
+from .target import as_relations
 
 __all__ = ["TABLES", "FAMILIES", "Family", "summarize", "print_summary"]
 
@@ -46,39 +50,29 @@ TOP_FEATURES = 5
 
 
 class _Reader:
-    """Runs read-only SQL against one schema through a DB-API connection."""
+    """Runs read-only SQL through a Warehouse against the driftline tables where `relations` places them."""
 
-    def __init__(self, conn: Any, schema: str):
-        self.conn, self.schema = conn, schema
-        self._tables: set[str] | None = None
+    def __init__(self, warehouse: Any, relations: Any):
+        self.wh, self.relations = warehouse, relations
+        self.present = warehouse.existing(relations, TABLES)
 
     def rows(self, sql: str) -> list[tuple]:
-        cur = self.conn.cursor()
-        try:
-            cur.execute(sql)
-            return list(cur.fetchall())
-        finally:
-            cur.close()
+        """The result as tuples, NULL as None."""
+        frame = self.wh.query(sql)
+        frame = frame.astype(object).where(frame.notna(), None)
+        return list(frame.itertuples(index=False, name=None))
 
     def exists(self, table: str) -> bool:
-        if self._tables is None:
-            found = self.rows(
-                "select table_name from information_schema.tables "
-                f"where table_schema = {_literal(self.schema)}"
-            )
-            self._tables = {r[0] for r in found}
-        return table in self._tables
+        return table in self.present
 
     def qualified(self, table: str) -> str:
-        return f"{_ident(self.schema)}.{_ident(table)}"
+        return self.wh.qualified(self.relations[table])
 
+    def literal(self, text: str) -> str:
+        return self.wh.literal(text)
 
-def _literal(text: str) -> str:
-    return "'" + str(text).replace("'", "''") + "'"
-
-
-def _ident(name: str) -> str:
-    return '"' + str(name).replace('"', '""') + '"'
+    def ident(self, name: str) -> str:
+        return self.wh.ident(name)
 
 
 def _count(n: int | None) -> str:
@@ -116,15 +110,16 @@ def _data_quality_item(check: str, value: Any, count: Any, unseen: Any) -> str:
     return text
 
 
-def summarize(conn: Any, schema: str, *, duckdb_path: str | None = None, postgres: dict | None = None) -> list[str]:
-    """The summary as a list of lines (see ``print_summary``)."""
-    db = _Reader(conn, schema)
-    where = f"in {duckdb_path}" if duckdb_path else (
-        f"on postgres {postgres.get('host')}:{postgres.get('port')}/{postgres.get('dbname')}" if postgres else "")
-    out = [f"driftline summary: schema {schema} {where}".rstrip()]
+def summarize(warehouse: Any, relations: Any, target: Any = None) -> list[str]:
+    """The summary as a list of lines (see ``print_summary``). relations: driftline.target.Relations or a schema's
+    name; target: the driftline.target.DbtTarget read (its connection is described, with a query to try)."""
+    relations = as_relations(relations)
+    db = _Reader(warehouse, relations)
+    where = f" on {target.describe()}" if target is not None else ""
+    out = [f"driftline summary: reading driftline tables from {relations.where([CHUNKS])}{where}"]
 
     if not db.exists(CHUNKS):
-        out.append(f"  No driftline tables in schema {schema} yet (no {CHUNKS}): run `dbt build` first.")
+        out.append(f"  No driftline tables yet ({relations[CHUNKS]} does not exist): run `dbt build` first.")
         return out
 
     chunk_rows = db.rows(
@@ -149,12 +144,13 @@ def summarize(conn: Any, schema: str, *, duckdb_path: str | None = None, postgre
                 f"select monitor, count(*), count(distinct chunk_index) from {t} "
                 "where period = 'analysis' group by monitor")
         }
-        extra = ', "count", unseen_values' if fam.table == "driftline_data_quality" else ", null, null"
+        extra = (f", {db.ident('count')} as n_rows_hit, unseen_values" if fam.table == "driftline_data_quality"
+                 else ", null as n_rows_hit, null as unseen_values")  # named: Spark keeps duplicate column names
         per_monitor: dict[str, list[tuple]] = defaultdict(list)
         for row in db.rows(
-            f"select monitor, chunk_index, chunk_key, {fam.column}, {_ident(fam.key)}, value{extra} from {t} "
+            f"select monitor, chunk_index, chunk_key, {fam.column} as feature, {db.ident(fam.key)}, value{extra} from {t} "
             f"where period = 'analysis' and alert order by monitor, chunk_index, "
-            f"{'' if fam.column == 'null' else fam.column + ', '}{_ident(fam.key)}"
+            f"{'' if fam.column == 'null' else fam.column + ', '}{db.ident(fam.key)}"
         ):
             per_monitor[row[0]].append(row[1:])
         alerts[fam.table] = per_monitor
@@ -215,27 +211,38 @@ def summarize(conn: Any, schema: str, *, duckdb_path: str | None = None, postgre
     out.append("Query these tables:")
     described = [(CHUNKS, _CHUNKS_DESCRIPTION)] + [(f.table, f.description) for f in FAMILIES] + [
         (PERFORMANCE, "realized and estimated (CBPE, DLE) performance per chunk x metric, with bands and alert")]
-    width = max(len(f"{schema}.{t}") for t, _ in described)
+    width = max(len(str(relations[t])) for t, _ in described)
     for table, description in described:
         note = description if db.exists(table) else "(not built yet)"
-        out.append(f"  {f'{schema}.{table}':<{width}}  {note}")
+        out.append(f"  {str(relations[table]):<{width}}  {note}")
     example = (
-        f"select chunk_key, column_name, method, round(value, 4) as value from {schema}.driftline_univariate_drift "
+        f"select chunk_key, column_name, method, round(value, 4) as value from {relations['driftline_univariate_drift']} "
         "where period = 'analysis' and alert order by chunk_index, column_name, method"
     )
-    if duckdb_path:
-        out.append(f'e.g.  duckdb {duckdb_path} "{example}"')
-        out.append(f"  (no duckdb CLI? {sys.executable} -c \"import duckdb; duckdb.connect('{duckdb_path}', "
-                   f"read_only=True).sql(\\\"{example}\\\").show()\")")
-    elif postgres:
-        out.append(f"e.g.  psql -h {postgres.get('host')} -p {postgres.get('port')} -U {postgres.get('user')} "
-                   f"-d {postgres.get('dbname')} -c \"{example}\"")
+    out.extend(_query_hint(target, example))
     return out
 
 
-def print_summary(conn: Any, schema: str, *, file: TextIO | None = None, **where: Any) -> None:
-    """Print the summary of the driftline tables in ``schema`` (duckdb_path= or postgres= say where they live)."""
-    print("\n".join(summarize(conn, schema, **where)), file=file or sys.stdout)
+def _query_hint(target: Any, example: str) -> list[str]:
+    """How to run the example query against the target: the duckdb CLI (or Python) or psql."""
+    if target is None:
+        return []
+    if target.type == "duckdb":
+        from .warehouse import duckdb_file
+
+        path = duckdb_file(target.output, target.project_dir)
+        return [f'e.g.  duckdb {path} "{example}"',
+                f"  (no duckdb CLI? {sys.executable} -c \"import duckdb; duckdb.connect('{path}', "
+                f"read_only=True).sql(\\\"{example}\\\").show()\")"]
+    if target.type == "postgres":
+        o = target.output
+        return [f"e.g.  psql -h {o.get('host')} -p {o.get('port')} -U {o.get('user')} -d {o.get('database')} -c \"{example}\""]
+    return [f"e.g.  {example}"]
+
+
+def print_summary(warehouse: Any, relations: Any, target: Any = None, *, file: TextIO | None = None) -> None:
+    """Print the summary of the driftline tables (see ``summarize``)."""
+    print("\n".join(summarize(warehouse, relations, target)), file=file or sys.stdout)
 
 
 PERFORMANCE = "driftline_performance"
@@ -247,14 +254,14 @@ def _performance_lines(db: "_Reader", monitor: str) -> list[str]:
     if not db.exists(PERFORMANCE):
         return []
     t = db.qualified(PERFORMANCE)
-    metrics = [r[0] for r in db.rows(f"select distinct metric from {t} where monitor = {_literal(monitor)} and kind = 'estimated'")]
+    metrics = [r[0] for r in db.rows(f"select distinct metric from {t} where monitor = {db.literal(monitor)} and kind = 'estimated'")]
     if not metrics:
         return []
     metric = next((m for m in ("roc_auc", "mae") if m in metrics), sorted(metrics)[0])
     method = "DLE" if metric in REGRESSION_METRICS else "CBPE"
     rows = db.rows(
         f"select chunk_key, value, realized_value, lower_threshold, upper_threshold, alert from {t} "
-        f"where monitor = {_literal(monitor)} and kind = 'estimated' and metric = {_literal(metric)} and period = 'analysis' "
+        f"where monitor = {db.literal(monitor)} and kind = 'estimated' and metric = {db.literal(metric)} and period = 'analysis' "
         "order by chunk_index")
     fmt = lambda v: "   -  " if v is None else f"{float(v):.3f}"
     lines = [f"  estimated {metric} ({method}) per analysis chunk, realized where targets exist:"]
@@ -262,6 +269,6 @@ def _performance_lines(db: "_Reader", monitor: str) -> list[str]:
         below = lower is not None and value is not None and float(value) < float(lower)
         flag = (f"  ALERT (below {fmt(lower)})" if below else f"  ALERT (above {fmt(upper)})") if alert else ""
         lines.append(f"    {str(key):<12} estimated {fmt(value)}  realized {fmt(realized)}{flag}")
-    n_alerts = len(db.rows(f"select 1 from {t} where monitor = {_literal(monitor)} and period = 'analysis' and alert"))
+    n_alerts = len(db.rows(f"select 1 from {t} where monitor = {db.literal(monitor)} and period = 'analysis' and alert"))
     lines.append(f"  performance alerts in the analysis period: {n_alerts} (all metrics, estimated and realized)")
     return lines

@@ -16,29 +16,56 @@ class WarehouseError(RuntimeError):
     pass
 
 
+def duckdb_file(output: dict[str, Any], project_dir: Path, must_exist: bool = True) -> Path:
+    """The database file of a dbt-duckdb target: its path as dbt-duckdb opens it (relative to the working
+    directory), else relative to the project. must_exist: a WarehouseError when there is no such file yet."""
+    raw = str(output.get("path") or "")
+    if not raw or raw == ":memory:":
+        raise WarehouseError("the duckdb target has no database file (path is empty or :memory:). Fix: set `path` "
+                             "of the target in profiles.yml to the file dbt builds into")
+    path = Path(raw).expanduser()
+    if not path.is_absolute():
+        path = path if path.exists() else Path(project_dir) / path
+    if must_exist and not path.exists():
+        raise WarehouseError(f"duckdb file {path} (path of the target) does not exist. Fix: run `dbt build` first")
+    return path.resolve()
+
+
+def postgres_params(output: dict[str, Any]) -> dict[str, Any]:
+    """psycopg2.connect() arguments of a dbt-postgres target, as dbt-postgres passes them (its `role` is set after
+    connecting, see Warehouse)."""
+    params = {"host": output.get("host", "localhost"), "port": int(output.get("port", 5432)), "user": output.get("user"),
+              "dbname": output.get("database") or output.get("dbname"), "application_name": "driftline"}
+    password = output.get("password", output.get("pass"))
+    if password:
+        params["password"] = str(password)
+    for key in ("connect_timeout", "sslmode", "sslcert", "sslkey", "sslrootcert"):
+        if output.get(key) not in (None, ""):
+            params[key] = output[key]
+    if output.get("keepalives_idle"):
+        params["keepalives_idle"] = output["keepalives_idle"]
+    if output.get("search_path"):
+        params["options"] = "-c search_path={}".format(str(output["search_path"]).replace(" ", "\\ "))
+    return params
+
+
 class Warehouse:
     def __init__(self, output: dict[str, Any], project_dir: Path, read_only: bool = False):
         self.kind = output.get("type")
         if self.kind == "duckdb":
             import duckdb
 
-            raw = str(output.get("path") or "")
-            path = Path(raw).expanduser()
-            if not path.is_absolute():
-                path = path if path.exists() else project_dir / path
-            self.conn = duckdb.connect(str(path), read_only=read_only)
+            self.conn = duckdb.connect(str(duckdb_file(output, project_dir, must_exist=read_only)), read_only=read_only)
         elif self.kind == "postgres":
             try:
                 import psycopg2
             except ImportError as exc:
                 raise WarehouseError("psycopg2 is not installed (pip install 'driftline[postgres]')") from exc
-            params = {"host": output.get("host", "localhost"), "port": int(output.get("port", 5432)),
-                      "user": output.get("user"), "dbname": output.get("dbname") or output.get("database")}
-            password = output.get("password", output.get("pass"))
-            if password:
-                params["password"] = str(password)
-            self.conn = psycopg2.connect(**params)
+            self.conn = psycopg2.connect(**postgres_params(output))
             self.conn.autocommit = True
+            if output.get("role"):
+                with self.conn.cursor() as cur:
+                    cur.execute(f"set role {output['role']}")
         elif self.kind == "spark":
             self.conn = _spark_session(output)
         else:
@@ -55,9 +82,14 @@ class Warehouse:
             return "`" + str(name).replace("`", "``") + "`"
         return '"' + str(name).replace('"', '""') + '"'
 
-    @staticmethod
-    def literal(text: str) -> str:
+    def literal(self, text: str) -> str:
+        if self.kind == "spark":  # Spark SQL escapes with a backslash
+            return _spark_literal(str(text))
         return "'" + str(text).replace("'", "''") + "'"
+
+    def qualified(self, relation: Any) -> str:
+        """schema.identifier of a driftline.target.Relation, quoted (the connection is to its database already)."""
+        return f"{self.ident(relation.schema)}.{self.ident(relation.identifier)}"
 
     def read(self, schema: str, table: str, where: dict[str, Any] | None = None) -> pd.DataFrame:
         """The table, or only its rows whose columns equal the values in `where`."""
@@ -94,6 +126,26 @@ class Warehouse:
 
     def exists(self, schema: str, table: str) -> bool:
         return table in self.tables(schema)
+
+    def existing(self, relations: Any, names: list[str]) -> set[str]:
+        """Which of these driftline models exist where `relations` (driftline.target.Relations) places them."""
+        listed: dict[str, set[str]] = {}
+        found = set()
+        for name in names:
+            relation = relations[name]
+            if relation.schema not in listed:
+                listed[relation.schema] = self.tables(relation.schema)
+            if relation.identifier in listed[relation.schema]:
+                found.add(name)
+        return found
+
+    def columns(self, schema: str, table: str) -> list[str]:
+        """Column names of schema.table, in order."""
+        if self.kind == "spark":
+            return [c.name for c in self.conn.catalog.listColumns(f"{self.ident(schema)}.{self.ident(table)}")]
+        found = self.query("select column_name from information_schema.columns where table_schema = "
+                           f"{self.literal(schema)} and table_name = {self.literal(table)} order by ordinal_position")
+        return list(found["column_name"])
 
     def write(self, schema: str, table: str, frame: pd.DataFrame, types: dict[str, str]) -> None:
         """Replace schema.table with frame; types maps each column to bool/int/float/text."""
@@ -179,10 +231,11 @@ def _spark_frame(df) -> pd.DataFrame:
     from decimal import Decimal
 
     frame = df.toPandas()
-    for col in frame.columns:
-        values = frame[col].dropna()
-        if frame[col].dtype == object and len(values) and isinstance(values.iloc[0], Decimal):
-            frame[col] = frame[col].astype(float)
+    for position in range(frame.shape[1]):  # by position: a result may repeat a column name
+        column = frame.iloc[:, position]
+        values = column.dropna()
+        if column.dtype == object and len(values) and isinstance(values.iloc[0], Decimal):
+            frame.isetitem(position, column.astype(float))
     return frame
 
 

@@ -13,4 +13,4 @@ def model(dbt, session):
 
     specs = dbt.ref("driftline__performance_specs").df()
     rows = dbt.ref("driftline__performance_reference").df()
-    return fit_all(specs, rows, previous=previous_state(session, dbt.this))
+    return fit_all(specs, rows, previous=previous_state(session, dbt.this)).state

@@ -11,4 +11,4 @@ def model(dbt, session):
 
     specs = dbt.ref("driftline__performance_specs").df()
     rows = dbt.ref("driftline__dle_reference").df()
-    return fit_all_dle(specs, rows, previous=previous_state(session, dbt.this))
+    return fit_all_dle(specs, rows, previous=previous_state(session, dbt.this)).state

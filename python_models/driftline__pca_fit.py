@@ -10,4 +10,4 @@ def model(dbt, session):
 
     specs = dbt.ref("driftline__multivariate_specs").df()
     rows = dbt.ref("driftline__multivariate_reference").df()
-    return fit_all_reconstruction(specs, rows, previous=previous_state(session, dbt.this))
+    return fit_all_reconstruction(specs, rows, previous=previous_state(session, dbt.this)).state

@@ -19,6 +19,29 @@ ADAPTERS = [a for a in os.environ.get("DRIFTLINE_ENGINES", "duckdb,postgres").sp
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
+# -- running in two processes (pytest-xdist, `make test`) ------------------------------------------------------------
+# The Spark lane (a JVM of its own, minutes of Spark SQL) runs in one worker while the DuckDB and PostgreSQL lanes run
+# in the other: `-n 2 --dist loadgroup` keeps each group in one process, so every build is still made once per
+# process and shared by the tests that read it. Each worker has its own temporary directory (its own DuckDB file and
+# Spark warehouse); the PostgreSQL schemas belong to the "main" worker alone.
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group("spark" if item.get_closest_marker("spark") else "main"))
+
+
+def pytest_sessionfinish(session):
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:  # an xdist worker: hand the parity totals to the controller
+        workeroutput["parity_compared"] = {f"{e}|{d}": n for (e, d), n in parity.COMPARED.items()}
+
+
+def pytest_testnodedown(node, error):
+    for key, n in getattr(node, "workeroutput", {}).get("parity_compared", {}).items():
+        engine, dataset = key.split("|")
+        parity.COMPARED[(engine, dataset)] = parity.COMPARED.get((engine, dataset), 0) + n
+
+
 def pytest_terminal_summary(terminalreporter):
     for line in parity.totals_lines():
         terminalreporter.write_line(line)
@@ -64,7 +87,19 @@ class Built:
         self.invocation = invocation  # the build's driftline.dbt_runner.Invocation (node statuses from run_results.json)
 
     def table(self, name: str, monitor: str | None = None):
-        return self.warehouse.table(self.schema, name, monitor)
+        frame = self.warehouse.table(self.schema, name, monitor)
+        if self.only is not None and "monitor" in frame.columns:
+            frame = frame[frame["monitor"].isin(self.only)].reset_index(drop=True)
+        return frame
+
+    only = None  # monitor names this view of the build is restricted to (subset)
+
+    def subset(self, names) -> "Built":
+        """The same build, its tables restricted to the monitors named (a build shared by two groups of tests)."""
+        view = Built(self.warehouse, self.schema, self.project, [m for m in self.monitors if m["name"] in set(names)],
+                     self.invocation)
+        view.only = set(names)
+        return view
 
 
 _parity_builds: dict[str, Built] = {}
@@ -82,6 +117,9 @@ def parity_build(adapter: str, workdir) -> Built:
             for period, frame in parity.read_dataset(name).items():
                 wh.load(data_schema, f"{name}_{period}", frame)
             monitors += parity.monitors_for(name, data_schema)
+        if adapter == "spark":  # Spark's multiclass and calendar-period monitors share this one (slow) build
+            from test_spark import load_multiclass_monitors
+            monitors += load_multiclass_monitors(wh, data_schema)
         wh.flush()
         project = DbtProject(workdir, adapter, out_schema, wh.duckdb_path, spark_root=wh.spark_root)
         invocation = project.build(monitors, tests=True)  # the package's data tests run here (test_package_tests.py)

@@ -2,8 +2,9 @@
 tests of tests/dbt), run once per engine on the two builds that run them (tests/conftest.py: the parity build and
 the awkward-input build), read from run_results.json.
 
-On the parity data every test passes; on the awkward inputs exactly the warn tests that describe them warn, with
-the number of failing rows worked out from the data, and every other test passes. The last test shows that the
+On the parity data every test passes but the alert gate (expect_no_alerts_in_latest_chunk, severity warn), which
+warns with one row per open alert of a latest chunk; on the awkward inputs exactly the warn tests that describe
+them warn as well, with the number of failing rows worked out from the data, and every other test passes. The last test shows that the
 status assertion is a real check: on each build it fails where the other build's status is asserted."""
 import pytest
 
@@ -12,6 +13,8 @@ from driftline.dbt_runner import Invocation
 
 # the awkward-input build's warn tests and the monitors they name (tests/conftest.py edge_build)
 EDGE_WARNINGS = {"driftline_reference_has_six_chunks", "driftline_rows_without_timestamp"}
+# the alert gate on driftline_alerts (severity warn by default): it warns whenever a latest chunk has open alerts
+GATE = "driftline_expect_no_alerts_in_latest_chunk_driftline_alerts_"
 
 
 def assert_test_status(invocation: Invocation, name: str, status: str) -> None:
@@ -25,23 +28,36 @@ def data_tests(invocation: Invocation) -> dict:
     return {r.name: r for r in invocation.results if r.resource_type == "test"}
 
 
+def open_latest_alerts(built) -> int:
+    """The alert gate's failing rows, counted independently: alerts of each monitor's latest chunk, not allow-listed."""
+    alerts = built.table("driftline_alerts")
+    return int((alerts.is_latest_chunk.astype(bool) & ~alerts.allow_listed.astype(bool)).sum())
+
+
+def assert_gate(tests: dict, built) -> None:
+    gate, expected = tests[GATE], open_latest_alerts(built)
+    assert (gate.status, gate.failures) == ("warn" if expected else "pass", expected), gate
+
+
 def test_every_package_test_passes_on_the_parity_build(adapter, workdir):
     built = parity_build(adapter, workdir)
     tests = data_tests(built.invocation)
     manifest_tests = built.project.manifest_tests()
     assert len(tests) == len(manifest_tests) > 50, (len(tests), len(manifest_tests))
-    failing = {name: (r.status, r.failures) for name, r in tests.items() if r.status != "pass"}
+    assert_gate(tests, built)
+    failing = {name: (r.status, r.failures) for name, r in tests.items() if r.status != "pass" and name != GATE}
     assert not failing, failing
-    assert all(r.failures == 0 for r in tests.values())
+    assert all(r.failures == 0 for name, r in tests.items() if name != GATE)
 
 
 def test_on_awkward_inputs_only_the_expected_tests_warn(adapter, workdir):
     built = edge_build(adapter, workdir)
     tests = data_tests(built.invocation)
     assert len(tests) == len(built.project.manifest_tests())
-    warned = {name for name, r in tests.items() if r.status == "warn"}
+    assert_gate(tests, built)
+    warned = {name for name, r in tests.items() if r.status == "warn" and name != GATE}
     assert warned == EDGE_WARNINGS
-    assert all(r.status == "pass" for name, r in tests.items() if name not in EDGE_WARNINGS)
+    assert all(r.status == "pass" for name, r in tests.items() if name not in EDGE_WARNINGS | {GATE})
     chunks = built.table("driftline_chunks")
     few = chunks[chunks.period == "reference"].groupby("monitor").size().lt(6).sum()
     assert tests["driftline_reference_has_six_chunks"].failures == few >= 1

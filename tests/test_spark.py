@@ -2,8 +2,10 @@
 0.13.1 like the other engines, and its outputs agree with DuckDB's within 1e-9, table by table.
 
 The lane needs Java and pyspark (the `dev` extras install pyspark). Outside CI it is skipped with the reason
-when either is missing; with CI=true it is mandatory (tests/conftest.py). One parity build on Spark (both
-parity datasets, every chunking, CBPE and PCA reconstruction fitted by `driftline fit`) serves every test here.
+when either is missing; with CI=true it is mandatory (tests/conftest.py). One build on Spark serves every test
+here: both parity datasets with every chunking, CBPE and PCA reconstruction fitted by `driftline fit`, plus a
+multiclass CBPE monitor and three calendar-period monitors (a Spark build costs minutes, so there is one). The
+tests read it through Built.subset: the parity monitors, or the multiclass ones.
 """
 import pytest
 
@@ -12,13 +14,20 @@ import test_parity as parity_tests
 import test_performance_parity as performance_tests
 from conftest import parity_build
 from support import multiclass_data as md
+from support import parity as support_parity
+from support import parity_data
 
 pytestmark = pytest.mark.spark
 
 
+PARITY_MONITORS = [m["name"] for name in parity_data.DATASETS for m in support_parity.monitors_for(name, "unused")]
+MULTICLASS_MONITORS = ["mc", "mc_hour", "mc_day", "mc_week"]
+
+
 @pytest.fixture(scope="module")
 def spark_parity(workdir):
-    return parity_build("spark", workdir)
+    """The parity monitors of the Spark build (which also holds the multiclass monitors below)."""
+    return parity_build("spark", workdir).subset(PARITY_MONITORS)
 
 
 @pytest.mark.parametrize("dataset,monitor,stem,table", parity_tests.CASES, ids=[f"{c[1]}-{c[2]}" for c in parity_tests.CASES])
@@ -41,7 +50,7 @@ def test_spark_performance_matches_nannyml(spark_parity, dataset, monitor, stem)
 
 @pytest.mark.parametrize("table", sorted(agree.OUTPUTS))
 def test_spark_agrees_with_duckdb(spark_parity, workdir, table):
-    agree.test_outputs_agree(("parity", parity_build("duckdb", workdir), spark_parity), table)
+    agree.test_outputs_agree(("parity", parity_build("duckdb", workdir).subset(PARITY_MONITORS), spark_parity), table)
 
 
 # -- multiclass CBPE on Spark ------------------------------------------------------------------------------------
@@ -49,30 +58,38 @@ def test_spark_agrees_with_duckdb(spark_parity, workdir, table):
 # 1,000, late targets in chunk 4): built on Spark and on DuckDB, its performance rows must agree within 1e-9.
 # (test_multiclass_performance.py checks DuckDB's against an independent computation.)
 
-_multiclass_builds = {}
+def load_multiclass_monitors(wh, data_schema: str) -> list[dict]:
+    """Load the multiclass data into data_schema and return its monitors (one multiclass CBPE monitor and three
+    calendar-period monitors): the Spark parity build carries them, DuckDB builds them on their own."""
+    frames = md.frames()
+    wh.load(data_schema, "mc_reference", frames["reference"])
+    wh.load(data_schema, "mc_analysis", frames["analysis"])
+    wh.load(data_schema, "mc_reference_2days", frames["reference"].iloc[-288:])
+    wh.load(data_schema, "mc_analysis_2days", frames["analysis"].iloc[:288])
+    return [md.monitor(data_schema, "mc", "mc_analysis", "mc_reference"),
+            *[period_monitor(data_schema, unit) for unit in ("hour", "day", "week")]]
+
+
+_duckdb_multiclass = {}
 
 
 def multiclass_build(adapter, workdir):
+    """Spark: the multiclass monitors of the Spark parity build; DuckDB: the same monitors built on their own."""
     from conftest import Built, make_warehouse
     from support.dbt import DbtProject
 
-    if adapter not in _multiclass_builds:
+    if adapter == "spark":
+        return parity_build("spark", workdir).subset(MULTICLASS_MONITORS)
+    if adapter not in _duckdb_multiclass:
         wh = make_warehouse(adapter, workdir)
         data_schema, out_schema = "dl_mc1_data", "dl_mc1"
         wh.reset_schema(data_schema)
         wh.drop_schema(out_schema)
-        frames = md.frames()
-        wh.load(data_schema, "mc_reference", frames["reference"])
-        wh.load(data_schema, "mc_analysis", frames["analysis"])
-        wh.load(data_schema, "mc_reference_2days", frames["reference"].iloc[-288:])
-        wh.load(data_schema, "mc_analysis_2days", frames["analysis"].iloc[:288])
-        wh.flush()
-        monitors = [md.monitor(data_schema, "mc", "mc_analysis", "mc_reference"),
-                    *[period_monitor(data_schema, unit) for unit in ("hour", "day", "week")]]
-        project = DbtProject(workdir, adapter, out_schema, wh.duckdb_path, spark_root=wh.spark_root)
+        monitors = load_multiclass_monitors(wh, data_schema)
+        project = DbtProject(workdir, adapter, out_schema, wh.duckdb_path)
         project.build(monitors)
-        _multiclass_builds[adapter] = Built(wh, out_schema, project, monitors)
-    return _multiclass_builds[adapter]
+        _duckdb_multiclass[adapter] = Built(wh, out_schema, project, monitors)
+    return _duckdb_multiclass[adapter]
 
 
 def period_monitor(schema: str, unit: str) -> dict:

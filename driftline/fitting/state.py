@@ -8,9 +8,27 @@ class). Output: one long frame, the fitted-state table driftline__cbpe_fit.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
+
+@dataclass
+class FitOutcome:
+    """A fitted-state table and what made it: the monitors fitted in this run and those that kept the rows of the
+    previous run (configuration and reference unchanged)."""
+    state: pd.DataFrame
+    fitted: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+
+
+def _kept_rows(previous: pd.DataFrame | None, spec_row, columns: list[str]) -> pd.DataFrame | None:
+    """The previous run's rows of this monitor when they were fitted for its current fit_fingerprint, else None."""
+    if previous is None or not len(previous):
+        return None
+    kept = previous[(previous.monitor == spec_row.monitor) & (previous.fit_fingerprint == spec_row.fit_fingerprint)]
+    return kept[columns] if len(kept) else None
 
 STATE_COLUMNS = ["monitor", "fit_fingerprint", "item", "class_label", "needs_calibration", "knot_index", "x", "y",
                  "metric", "se_scale", "se_power"]
@@ -46,20 +64,22 @@ def reference_frame(rows: pd.DataFrame, spec: dict) -> tuple[pd.DataFrame, objec
     return frame.reset_index(drop=True), proba
 
 
-def fit_all(specs: pd.DataFrame, rows: pd.DataFrame, seed: int = 0, previous: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Fit every monitor of specs. A monitor whose fit_fingerprint is already in `previous` (the fitted
-    state of an earlier run) keeps its rows: the fit runs once per configuration or reference change."""
+def fit_all(specs: pd.DataFrame, rows: pd.DataFrame, seed: int = 0, previous: pd.DataFrame | None = None) -> FitOutcome:
+    """Fit every classification monitor of specs. A monitor whose fit_fingerprint is already in `previous` (the
+    fitted state of an earlier run) keeps its rows: the fit runs once per configuration or reference change."""
     from .cbpe import fit_cbpe
 
     parts = [empty_state()]
+    outcome = FitOutcome(pd.DataFrame())
     for spec_row in specs.itertuples():
         if spec_row.problem_type == "regression":  # DLE's (fit_all_dle)
             continue
-        if previous is not None and len(previous):
-            kept = previous[(previous.monitor == spec_row.monitor) & (previous.fit_fingerprint == spec_row.fit_fingerprint)]
-            if len(kept):
-                parts.append(kept[STATE_COLUMNS])
-                continue
+        kept = _kept_rows(previous, spec_row, STATE_COLUMNS)
+        if kept is not None:
+            parts.append(kept)
+            outcome.kept.append(spec_row.monitor)
+            continue
+        outcome.fitted.append(spec_row.monitor)
         spec = json.loads(spec_row.spec_json)
         frame, proba = reference_frame(rows[rows.monitor == spec_row.monitor], spec)
         try:
@@ -78,24 +98,27 @@ def fit_all(specs: pd.DataFrame, rows: pd.DataFrame, seed: int = 0, previous: pd
         out[c] = out[c].astype("float64")
     for c in ("monitor", "fit_fingerprint", "item", "class_label", "metric"):
         out[c] = out[c].astype(object).where(out[c].notna(), None)
-    return out
+    outcome.state = out
+    return outcome
 
 
 RECONSTRUCTION_COLUMNS = ["monitor", "fit_fingerprint", "item", "column_name", "category", "component", "value"]
 
 
-def fit_all_reconstruction(specs: pd.DataFrame, rows: pd.DataFrame, previous: pd.DataFrame | None = None) -> pd.DataFrame:
+def fit_all_reconstruction(specs: pd.DataFrame, rows: pd.DataFrame, previous: pd.DataFrame | None = None) -> FitOutcome:
     """PCA reconstruction state of every monitor in specs (driftline__multivariate_specs), from the wide
     reference rows (driftline__multivariate_reference). Unchanged monitors keep their previous rows."""
     from .reconstruction import fit_reconstruction, state_frame
 
     parts = [pd.DataFrame({c: pd.Series(dtype="float64" if c == "value" else "object") for c in RECONSTRUCTION_COLUMNS})]
+    outcome = FitOutcome(pd.DataFrame())
     for spec_row in specs.itertuples():
-        if previous is not None and len(previous):
-            kept = previous[(previous.monitor == spec_row.monitor) & (previous.fit_fingerprint == spec_row.fit_fingerprint)]
-            if len(kept):
-                parts.append(kept[RECONSTRUCTION_COLUMNS])
-                continue
+        kept = _kept_rows(previous, spec_row, RECONSTRUCTION_COLUMNS)
+        if kept is not None:
+            parts.append(kept)
+            outcome.kept.append(spec_row.monitor)
+            continue
+        outcome.fitted.append(spec_row.monitor)
         spec = json.loads(spec_row.spec_json)
         mine = rows[rows.monitor == spec_row.monitor].sort_values("row_pos")
         frame = pd.DataFrame(index=range(len(mine)))
@@ -118,7 +141,8 @@ def fit_all_reconstruction(specs: pd.DataFrame, rows: pd.DataFrame, previous: pd
     result["value"] = result["value"].astype("float64")
     for c in ("monitor", "fit_fingerprint", "item", "column_name", "category"):
         result[c] = result[c].astype(object).where(result[c].notna(), None)
-    return result
+    outcome.state = result
+    return outcome
 
 
 def previous_state(session, relation) -> pd.DataFrame | None:
@@ -212,7 +236,7 @@ def domain_classifier_values(specs: pd.DataFrame, chunks: pd.DataFrame, referenc
 DLE_COLUMNS = ["monitor", "fit_fingerprint"]  # + driftline.fitting.dle.STATE_COLUMNS
 
 
-def fit_all_dle(specs: pd.DataFrame, rows: pd.DataFrame, previous: pd.DataFrame | None = None) -> pd.DataFrame:
+def fit_all_dle(specs: pd.DataFrame, rows: pd.DataFrame, previous: pd.DataFrame | None = None) -> FitOutcome:
     """DLE state of every regression monitor in specs (driftline__performance_specs), from the wide reference
     rows (driftline__dle_reference: y_true, y_pred, c<i>, k<j> in the spec's feature order). Unchanged
     monitors keep their previous rows; classification monitors are CBPE's (fit_all)."""
@@ -220,14 +244,16 @@ def fit_all_dle(specs: pd.DataFrame, rows: pd.DataFrame, previous: pd.DataFrame 
 
     columns = DLE_COLUMNS + STATE_COLUMNS
     parts = [state_frame([]).assign(monitor=None, fit_fingerprint=None)[columns]]
+    outcome = FitOutcome(pd.DataFrame())
     for spec_row in specs.itertuples():
         if spec_row.problem_type != "regression":
             continue
-        if previous is not None and len(previous):
-            kept = previous[(previous.monitor == spec_row.monitor) & (previous.fit_fingerprint == spec_row.fit_fingerprint)]
-            if len(kept):
-                parts.append(kept[columns])
-                continue
+        kept = _kept_rows(previous, spec_row, columns)
+        if kept is not None:
+            parts.append(kept)
+            outcome.kept.append(spec_row.monitor)
+            continue
+        outcome.fitted.append(spec_row.monitor)
         spec = json.loads(spec_row.spec_json)
         mine = rows[rows.monitor == spec_row.monitor].sort_values("row_pos")
         frame = pd.DataFrame(index=range(len(mine)))
@@ -250,4 +276,5 @@ def fit_all_dle(specs: pd.DataFrame, rows: pd.DataFrame, previous: pd.DataFrame 
     typed = state_frame(result[STATE_COLUMNS].to_dict("records"))
     typed.insert(0, "fit_fingerprint", result["fit_fingerprint"].astype(object).where(result["fit_fingerprint"].notna(), None))
     typed.insert(0, "monitor", result["monitor"].astype(object).where(result["monitor"].notna(), None))
-    return typed
+    outcome.state = typed
+    return outcome
