@@ -32,8 +32,7 @@ from driftline.demo import ANALYSIS_START_ATTR, generate_car_loan
 from driftline.warehouse import Warehouse
 
 REPO = Path(__file__).resolve().parents[1]
-PG = dict(host=os.environ.get("DRIFTLINE_PG_HOST", "127.0.0.1"), port=int(os.environ.get("DRIFTLINE_PG_PORT", "5432")),
-          user=os.environ.get("DRIFTLINE_PG_USER", "postgres"), dbname=os.environ.get("DRIFTLINE_PG_DB", "test"))
+from support.warehouse import PG, postgres_available  # noqa: E402 - the suite's database of this process
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # the engines of the tests, as the rest of the suite chooses them (`make test-fast`: DRIFTLINE_ENGINES=duckdb)
 ENGINES = [e for e in os.environ.get("DRIFTLINE_ENGINES", "duckdb,postgres").split(",") if e in ("duckdb", "postgres")]
@@ -50,12 +49,8 @@ def require(engine: str) -> None:
     """Skip (with CI=true: fail) when PostgreSQL is unreachable; DuckDB always runs."""
     if engine != "postgres":
         return
-    try:
-        import psycopg2
-
-        psycopg2.connect(connect_timeout=3, **PG).close()
-    except Exception as exc:  # noqa: BLE001 - any failure means the lane cannot run
-        reason = f"PostgreSQL is not reachable at {PG['host']}:{PG['port']} ({str(exc).strip().splitlines()[0]})"
+    reason = postgres_available()
+    if reason:
         if IN_CI:
             pytest.fail(f"PostgreSQL lane is mandatory in CI: {reason}")
         pytest.skip(reason)

@@ -25,6 +25,7 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # process and shared by the tests that read it. Each worker has its own temporary directory (its own DuckDB file and
 # Spark warehouse); the PostgreSQL schemas belong to the "main" worker alone.
 
+@pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(config, items):
     for item in items:
         item.add_marker(pytest.mark.xdist_group("spark" if item.get_closest_marker("spark") else "main"))

@@ -9,18 +9,17 @@ unless CI=true.
 import itertools
 import math
 import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 from scipy.stats import chi2
 
+from conftest import ADAPTERS
+from support.warehouse import PG, postgres_available
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
-DBT = Path(sys.executable).with_name("dbt")
 MAX_DOF = 5000
-PG = dict(host="127.0.0.1", port=5432, user="postgres", dbname="test")
 PG_SCHEMA = "dl_chi2_test"
 
 ABS_TOL = 2e-7
@@ -82,27 +81,21 @@ def _profiles(adapter, project_dir):
 
 
 def _postgres_or_skip():
-    try:
-        import psycopg2
-
-        psycopg2.connect(connect_timeout=5, **PG).close()
-    except Exception as exc:  # noqa: BLE001 - any failure to connect means "no server here"
-        message = f"PostgreSQL not reachable at {PG['host']}:{PG['port']}: {str(exc).strip().splitlines()[0]}"
+    message = postgres_available()
+    if message:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(message)
         pytest.skip(message)
 
 
 def _dbt(project_dir, *args):
-    env = dict(os.environ, DBT_SEND_ANONYMOUS_USAGE_STATS="false", DO_NOT_TRACK="1")
-    result = subprocess.run(
-        [str(DBT), *args, "--project-dir", str(project_dir), "--profiles-dir", str(project_dir)],
-        cwd=project_dir, env=env, capture_output=True, text=True, timeout=600,
-    )
-    assert result.returncode == 0, f"dbt {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    from driftline.dbt_runner import invoke
+
+    done = invoke(list(args), project_dir, project_dir, echo=False)
+    assert done.success, f"dbt {' '.join(args)} failed:\n{done.output[-3000:]}"
 
 
-@pytest.fixture(scope="module", params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
+@pytest.fixture(scope="module", params=[a if a != "postgres" else pytest.param(a, marks=pytest.mark.postgres) for a in ADAPTERS])
 def built(request, tmp_path_factory):
     """(adapter, column names, rows ordered by case_id) of the built chi2_check table."""
     adapter = request.param

@@ -6,27 +6,62 @@ reached through batches of work for a worker process, never while dbt runs.
 """
 from __future__ import annotations
 
+import atexit
 import io
 import os
 
 import numpy as np
 import pandas as pd
 
-PG = dict(host=os.environ.get("DRIFTLINE_PG_HOST", "127.0.0.1"), port=int(os.environ.get("DRIFTLINE_PG_PORT", "5432")),
-          user=os.environ.get("DRIFTLINE_PG_USER", "postgres"), dbname=os.environ.get("DRIFTLINE_PG_DB", "test"))
+SERVER = dict(host=os.environ.get("DRIFTLINE_PG_HOST", "127.0.0.1"), port=int(os.environ.get("DRIFTLINE_PG_PORT", "5432")),
+              user=os.environ.get("DRIFTLINE_PG_USER", "postgres"))
+# Every test process works in a database of its own (created on first use, dropped when the process exits), so
+# two runs on one server, or two pytest-xdist workers, never build into each other's schemas.
+PG = dict(SERVER, dbname=os.environ.get("DRIFTLINE_PG_DB") or f"driftline_tests_{os.getpid()}")
+_database_ready: list[bool] = []
 
 
 def postgres_available() -> str | None:
-    """None when the PostgreSQL lane can run, else the reason it cannot."""
+    """None when the PostgreSQL lane can run (its database is created if need be), else the reason it cannot."""
     try:
         import psycopg2
     except ImportError:
         return "psycopg2 is not installed (pip install -e '.[dev]')"
     try:
-        psycopg2.connect(connect_timeout=3, **PG).close()
+        _ensure_database(psycopg2)
     except Exception as exc:  # noqa: BLE001 - any connection failure means the lane cannot run
         return f"PostgreSQL is not reachable at {PG['host']}:{PG['port']} ({str(exc).strip().splitlines()[0]})"
     return None
+
+
+def _ensure_database(psycopg2) -> None:
+    if _database_ready:
+        return
+    conn = psycopg2.connect(connect_timeout=3, dbname="postgres", **SERVER)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute("select 1 from pg_database where datname = %s", (PG["dbname"],))
+            if cur.fetchone() is None:
+                cur.execute(f'create database "{PG["dbname"]}"')
+                if not os.environ.get("DRIFTLINE_PG_DB"):
+                    atexit.register(_drop_database)
+    finally:
+        conn.close()
+    _database_ready.append(True)
+
+
+def _drop_database() -> None:
+    import psycopg2
+
+    try:
+        conn = psycopg2.connect(connect_timeout=3, dbname="postgres", **SERVER)
+        conn.autocommit = True
+        with conn.cursor() as cur:
+            cur.execute(f'drop database if exists "{PG["dbname"]}" with (force)')
+        conn.close()
+    except Exception:  # noqa: BLE001 - best effort at exit; a leftover database is named after its process
+        pass
 
 
 class Warehouse:
