@@ -39,6 +39,22 @@ def pytest_collection_modifyitems(config, items):
         item.add_marker(pytest.mark.xdist_group("spark" if item.get_closest_marker("spark") else "main"))
 
 
+class _GroupsReachXdist:
+    """Fails the run when `--dist loadgroup` would not keep the groups together: pytest-xdist schedules by the
+    "@group" suffix it adds to each node id, and a pytest it does not support (9.x) silently drops that suffix."""
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, config, items):
+        if config.getvalue("loadgroup") and items and "@" not in items[0].nodeid:
+            raise pytest.UsageError("pytest-xdist's --dist loadgroup has no effect with this pytest "
+                                    f"({pytest.__version__}); install the pinned one: pip install -e '.[dev]'")
+
+
+def pytest_configure(config):
+    if hasattr(config, "workerinput"):
+        config.pluginmanager.register(_GroupsReachXdist())
+
+
 def pytest_sessionfinish(session):
     workeroutput = getattr(session.config, "workeroutput", None)
     if workeroutput is not None:  # an xdist worker: hand the parity totals to the controller
