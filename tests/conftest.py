@@ -203,6 +203,9 @@ def edge_build(adapter: str, workdir) -> Built:
             edge_data.monitor(data_schema, "edge_categorical_drop", chunking={"size": 700, "incomplete": "drop"},
                               features={"continuous": [], "categorical": edge_data.CATEGORICAL},
                               univariate={"categorical_methods": ["jensen_shannon", "chi2"]}),
+            # paused: its relation does not exist and its method is unknown, which `enabled: false` must not check
+            dict(edge_data.monitor(data_schema, "edge_paused", relation=f"{data_schema}.no_such_table",
+                                   univariate={"continuous_methods": ["no_such_method"]}), enabled=False),
         ]
         project = DbtProject(workdir, adapter, out_schema, wh.duckdb_path)
         built = Built(wh, out_schema, project, monitors, project.build(monitors, tests=True))

@@ -84,6 +84,7 @@ CASES = {
     "unknown method": (with_changes(univariate={"continuous_methods": ["chi2"]}), ["orders_model", "univariate.continuous_methods", "chi2", "Fix:"]),
     "unknown key": (with_changes(chunk_size=100), ["orders_model", "chunk_size", "unknown key", "Fix:"]),
     "no reference": (with_changes(reference=None), ["orders_model", "reference", "Fix:"]),
+    "enabled not a boolean": (with_changes(enabled="no"), ["orders_model", "'enabled'", "true or false", "enabled: false", "Fix:"]),
     "duplicate monitor": (None, ["orders_model", "declared twice", "Fix:"]),
     "missing probability column": (with_changes(y_pred_proba="score", y_pred="cat_int", y_true="cat_int",
                                                 performance={"metrics": ["roc_auc"]}), ["orders_model", "y_pred_proba", "score", "does not exist", "Fix:"]),

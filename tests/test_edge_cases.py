@@ -146,6 +146,13 @@ def test_reference_with_fewer_than_six_chunks_warns(edge_outputs):
     assert result.status == "warn" and result.failures == int(short.sum()) >= 1, result
 
 
+def test_a_paused_monitor_has_no_rows_anywhere(edge_outputs):
+    """`enabled: false` leaves the monitor out of every table (and its broken settings unchecked); the others run."""
+    for table in ("driftline_chunks", "driftline_univariate_drift", "driftline_data_quality", "driftline_alerts"):
+        monitors = set(edge_outputs.table(table)["monitor"])
+        assert "edge_paused" not in monitors and "edge_thresholds" in monitors, table
+
+
 def test_empty_analysis_yields_reference_rows_only(edge_outputs):
     for table in ("driftline_chunks", "driftline_univariate_drift", "driftline_data_quality", "driftline_summary_stats"):
         out = edge_outputs.table(table, "edge_empty_analysis")

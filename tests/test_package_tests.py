@@ -76,3 +76,22 @@ def test_status_assertion_fails_on_the_wrong_status(adapter, workdir):
         assert_test_status(parity, "driftline_reference_has_six_chunks", "warn")
     with pytest.raises(AssertionError, match="0 nodes named"):
         assert_test_status(parity, "no_such_test", "pass")
+
+
+def test_dbt_docs_show_the_outputs_and_the_seed_not_the_internal_models(workdir):
+    """In the installing project's `dbt docs`, the internal driftline__* models are hidden; the driftline_*
+    outputs and the driftline_alert_exceptions seed are shown, the seed with a description of every column."""
+    import json
+
+    built = parity_build("duckdb", workdir)
+    nodes = json.loads((built.project.dir / "target" / "manifest.json").read_text())["nodes"].values()
+    package = {n["name"]: n for n in nodes if n["package_name"] == "driftline" and n["resource_type"] in ("model", "seed")}
+    internal = {name for name in package if name.startswith("driftline__")}
+    assert len(internal) >= 15 and not [n for n in internal if package[n]["docs"]["show"]]
+    outputs = set(package) - internal
+    assert {"driftline_alerts", "driftline_performance", "driftline_alert_exceptions"} <= outputs
+    assert all(package[n]["docs"]["show"] for n in outputs)
+    seed = package["driftline_alert_exceptions"]
+    assert "allow-listed" in seed["description"]
+    assert set(seed["columns"]) == {"monitor", "family", "column_name", "method", "reason"}
+    assert all(c["description"] for c in seed["columns"].values())

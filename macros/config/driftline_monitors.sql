@@ -9,14 +9,29 @@
   {%- set monitors = [] -%}
   {%- set names = [] -%}
   {%- for m in raw -%}
-    {%- set normalized = driftline_normalize_monitor(m, loop.index0) -%}
-    {%- if normalized.name in names -%}
-      {{ exceptions.raise_compiler_error("driftline: monitor '" ~ normalized.name ~ "' is declared twice. Fix: give each monitor a unique `name`.") }}
+    {%- if driftline_monitor_enabled(m, loop.index0) -%}
+      {%- set normalized = driftline_normalize_monitor(m, loop.index0) -%}
+      {%- if normalized.name in names -%}
+        {{ exceptions.raise_compiler_error("driftline: monitor '" ~ normalized.name ~ "' is declared twice. Fix: give each monitor a unique `name`.") }}
+      {%- endif -%}
+      {%- do names.append(normalized.name) -%}
+      {%- do monitors.append(normalized) -%}
     {%- endif -%}
-    {%- do names.append(normalized.name) -%}
-    {%- do monitors.append(normalized) -%}
   {%- endfor -%}
   {{ return(monitors) }}
+{% endmacro %}
+
+
+{#- `enabled: false` leaves a monitor out entirely (no rows in any table, its settings not checked), so a broken
+    or paused monitor can stay declared. Anything but true/false is a configuration error. -#}
+{% macro driftline_monitor_enabled(m, position) %}
+  {%- if m is not mapping or 'enabled' not in m -%}
+    {{ return(true) }}
+  {%- endif -%}
+  {%- if m['enabled'] is not sameas true and m['enabled'] is not sameas false -%}
+    {{ driftline_config_error(m.get('name') or ('#' ~ (position + 1)), 'enabled', "must be true or false, got '" ~ m['enabled'] ~ "'.", "write `enabled: false` to pause the monitor, or remove the key.") }}
+  {%- endif -%}
+  {{ return(m['enabled']) }}
 {% endmacro %}
 
 
