@@ -145,6 +145,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     from .demo import write_duckdb
 
+    try:
+        import dbt.adapters.duckdb  # noqa: F401
+    except ImportError as exc:
+        raise CliError("the demo runs on DuckDB, and dbt-duckdb is not installed: pip install 'driftline[duckdb]'") from exc
     if args.rows < 2:
         raise CliError("--rows must be at least 2")
     project_dir = (args.dir or _default_demo_dir()).resolve()

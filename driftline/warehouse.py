@@ -53,8 +53,10 @@ class Warehouse:
     def __init__(self, output: dict[str, Any], project_dir: Path, read_only: bool = False):
         self.kind = output.get("type")
         if self.kind == "duckdb":
-            import duckdb
-
+            try:
+                import duckdb
+            except ImportError as exc:
+                raise WarehouseError("duckdb is not installed (pip install 'driftline[duckdb]')") from exc
             self.conn = duckdb.connect(str(duckdb_file(output, project_dir, must_exist=read_only)), read_only=read_only)
         elif self.kind == "postgres":
             try:

@@ -27,16 +27,42 @@ ADAPTERS = [a for a in os.environ.get("DRIFTLINE_ENGINES", "duckdb,postgres").sp
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
-# -- running in two processes (pytest-xdist, `make test`) ------------------------------------------------------------
-# The Spark lane (a JVM of its own, minutes of Spark SQL) runs in one worker while the DuckDB and PostgreSQL lanes run
-# in the other: `-n 2 --dist loadgroup` keeps each group in one process, so every build is still made once per
-# process and shared by the tests that read it. Each worker has its own temporary directory (its own DuckDB file and
-# Spark warehouse); the PostgreSQL schemas belong to the "main" worker alone.
+# -- running in parallel (pytest-xdist, `make test`) -----------------------------------------------------------------
+# `make test` runs `-n 3 --dist loadgroup`: each group below runs in one worker process, which makes each build the
+# group reads once and shares it between the group's tests (tests run in file order within their group, as in a
+# plain run). Groups are handed out in GROUP_ORDER, longest first; the Spark lane (a JVM of its own, minutes of
+# Spark SQL) takes one worker, DuckDB and PostgreSQL one each, and whichever is free first takes the rest.
+# Each worker has its own temporary directory (its own DuckDB file and Spark warehouse) and its own PostgreSQL
+# database (support/warehouse.py). Tests without a warehouse belong to no group and go wherever there is room.
+GROUP_ORDER = ["spark", "postgres", "duckdb", "domain_classifier", "install"]
+
+
+def xdist_group(item) -> str | None:
+    if item.get_closest_marker("spark"):
+        return "spark"
+    if item.get_closest_marker("install"):
+        return "install"
+    if item.module.__name__ == "test_domain_classifier":  # its own builds on both engines (LightGBM: minutes)
+        return "domain_classifier"
+    params = item.callspec.params if hasattr(item, "callspec") else {}
+    for value in params.values():  # the engine a test is parametrised with (adapter, compiled, project, ...)
+        if isinstance(value, str) and value in ("duckdb", "postgres"):
+            return value
+    if "duckdb_project" in item.fixturenames:
+        return "duckdb"
+    if "workdir" in item.fixturenames:  # compares engines: with the PostgreSQL builds, which cost the most
+        return "postgres"
+    return None
+
 
 @pytest.hookimpl(tryfirst=True)  # before xdist's own hook reads the groups
 def pytest_collection_modifyitems(config, items):
+    rank = {name: i for i, name in enumerate(GROUP_ORDER)}
+    groups = {id(item): xdist_group(item) for item in items}
+    items.sort(key=lambda item: rank.get(groups[id(item)], len(GROUP_ORDER)))  # stable: file order within a group
     for item in items:
-        item.add_marker(pytest.mark.xdist_group("spark" if item.get_closest_marker("spark") else "main"))
+        if groups[id(item)]:
+            item.add_marker(pytest.mark.xdist_group(groups[id(item)]))
 
 
 class _GroupsReachXdist:
@@ -45,7 +71,7 @@ class _GroupsReachXdist:
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, config, items):
-        if config.getvalue("loadgroup") and items and "@" not in items[0].nodeid:
+        if config.getvalue("loadgroup") and items and "@" not in items[0].nodeid:  # items[0] has a group
             raise pytest.UsageError("pytest-xdist's --dist loadgroup has no effect with this pytest "
                                     f"({pytest.__version__}); install the pinned one: pip install -e '.[dev]'")
 
@@ -203,6 +229,10 @@ def edge_build(adapter: str, workdir) -> Built:
             edge_data.monitor(data_schema, "edge_categorical_drop", chunking={"size": 700, "incomplete": "drop"},
                               features={"continuous": [], "categorical": edge_data.CATEGORICAL},
                               univariate={"categorical_methods": ["jensen_shannon", "chi2"]}),
+            # the domain classifier's SQL on awkward columns (the portability check reads this build's compiled SQL)
+            edge_data.monitor(data_schema, "edge_domain_classifier", chunking={"size": 1000},
+                              univariate={"continuous_methods": ["jensen_shannon"], "categorical_methods": ["jensen_shannon"]},
+                              multivariate={"methods": ["domain_classifier"]}),
             # paused: its relation does not exist and its method is unknown, which `enabled: false` must not check
             dict(edge_data.monitor(data_schema, "edge_paused", relation=f"{data_schema}.no_such_table",
                                    univariate={"continuous_methods": ["no_such_method"]}), enabled=False),

@@ -44,8 +44,8 @@ _compiled: dict[str, "SessionSQL"] = {}
 class SessionSQL:
     """An engine's compiled SQL, taken from the builds the suite makes anyway (their target/compiled): between
     them they reach every family and most configuration branches (parity: binary CBPE, PCA, chunkings; edge:
-    every period unit, reference kind and remainder mode, thresholds, data tests; demo: late targets; multiclass
-    CBPE; regression DLE; the domain classifier). The model hooks are compiled as analyses in the first build."""
+    every period unit, reference kind and remainder mode, thresholds, data tests, the domain classifier; demo:
+    late targets; multiclass CBPE; regression DLE). The model hooks are compiled as analyses in the first build."""
 
     def __init__(self, engine: str, builds: list):
         self.engine = engine
@@ -68,13 +68,12 @@ def session_sql(engine: str, workdir) -> SessionSQL:
         if engine == "spark":
             builds = [parity_build("spark", workdir)]
         else:
-            from conftest import demo_build, domain_classifier_build, edge_build
+            from conftest import demo_build, edge_build
             from test_multiclass_performance import multiclass_build
             from test_regression_performance import regression_build
 
             builds = [parity_build(engine, workdir), edge_build(engine, workdir), demo_build(engine, workdir),
-                      domain_classifier_build(engine, workdir), multiclass_build(engine, workdir),
-                      regression_build(engine, workdir)]
+                      multiclass_build(engine, workdir), regression_build(engine, workdir)]
         _compiled[engine] = SessionSQL(engine, builds)
     return _compiled[engine]
 
