@@ -30,16 +30,17 @@ IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 # -- running in parallel (pytest-xdist, `make test`) -----------------------------------------------------------------
 # `make test` runs `-n 3 --dist loadgroup`: each group below runs in one worker process, which makes each build the
 # group reads once and shares it between the group's tests (tests run in file order within their group, as in a
-# plain run). Groups are handed out in GROUP_ORDER, longest first; the Spark lane (a JVM of its own, minutes of
-# Spark SQL) takes one worker, DuckDB and PostgreSQL one each, and whichever is free first takes the rest.
+# plain run). Groups are handed out in GROUP_ORDER, longest first (measured): the Spark lane (a JVM of its own,
+# minutes of Spark SQL) takes one worker, PostgreSQL and DuckDB one each, and whichever is free first takes the next.
 # Each worker has its own temporary directory (its own DuckDB file and Spark warehouse) and its own PostgreSQL
 # database (support/warehouse.py). Tests without a warehouse belong to no group and go wherever there is room.
-GROUP_ORDER = ["spark", "postgres", "duckdb", "domain_classifier", "install"]
+GROUP_ORDER = ["spark", "postgres", "duckdb", "domain_classifier", "spark_cli", "install"]
 
 
 def xdist_group(item) -> str | None:
     if item.get_closest_marker("spark"):
-        return "spark"
+        # the CLI's Spark test builds a project and a Spark warehouse of its own: beside the Spark lane, not after it
+        return "spark_cli" if item.module.__name__ == "test_cli_targets" else "spark"
     if item.get_closest_marker("install"):
         return "install"
     if item.module.__name__ == "test_domain_classifier":  # its own builds on both engines (LightGBM: minutes)

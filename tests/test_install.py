@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -26,13 +27,14 @@ def readme_block_lines(language: str, start: str) -> list[str]:
     """The lines of the README's first fenced `language` block whose first line starts with `start`."""
     text = (REPO / "README.md").read_text()
     for block in re.findall(rf"```{language}\n(.*?)```", text, flags=re.S):
-        lines = [line.strip() for line in block.strip().splitlines()]
+        lines = textwrap.dedent(block).strip("\n").splitlines()  # the README indents blocks inside a list item
         if lines and lines[0].startswith(start):
             return lines
     raise AssertionError(f"README has no ```{language} block starting with {start!r}")
 
 
 def command(line: str) -> str:
+    """A shell line without its comment."""
     return line.split("#", 1)[0].strip()
 
 

@@ -13,6 +13,7 @@ and compiled_nodes, which collects a built project's compiled SQL (tests/project
 from __future__ import annotations
 
 import fnmatch
+import functools
 import importlib.util
 import json
 import re
@@ -94,7 +95,8 @@ _NOT_CALLS = {"in", "exists", "over", "as", "values", "and", "or", "not", "on", 
 _WORD = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def function_calls(sql: str, dialect: str) -> list[tuple[str, int, int]]:
+@functools.lru_cache(maxsize=None)  # the call checks and the coverage test read the same nodes' calls
+def function_calls(sql: str, dialect: str) -> tuple[tuple[str, int, int], ...]:
     """(lower-case name, line, col) of every function call in `sql`: a bare word immediately followed by "(",
     not a keyword (see _NOT_CALLS), not qualified (a.b(...)), not an alias's column list (as t(a, b)) and not a
     CTE's column list (name (a, b) as (...)). sqlglot's tokenizer does the lexing, so string literals, quoted
@@ -119,7 +121,7 @@ def function_calls(sql: str, dialect: str) -> list[tuple[str, int, int]]:
         if close + 2 < len(tokens) and tokens[close + 1].text.lower() == "as" and tokens[close + 2].token_type.name == "L_PAREN":
             continue
         calls.append((tok.text.lower(), tok.line, tok.start - sql.rfind("\n", 0, tok.start)))
-    return calls
+    return tuple(calls)
 
 
 def _engine_entry(name: str, cat: dict) -> tuple[str, dict] | None:
