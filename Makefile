@@ -5,7 +5,7 @@
 #   make demo    install only driftline[duckdb] into .venv (if it is not there), generate the synthetic car-loan data, build the demo dbt project, print what drifted
 #   make test    run the whole test suite: DuckDB, PostgreSQL and Spark lanes and the browser test, as CI does
 #                (PYTEST_ARGS='-k parity -x' to narrow it); it prints the 15 slowest tests
-#   make test-fast  the inner loop (about 3 minutes): the pure-Python tests and NannyML parity on DuckDB
+#   make test-fast  the inner loop (under a minute): the pure-Python tests and NannyML parity on DuckDB
 #   make bench   end-to-end benchmark on DuckDB (ROWS=1000000 by default)
 #   make clean   remove generated files (demo outputs, dbt targets, caches); `make distclean` also removes .venv
 

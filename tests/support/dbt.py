@@ -126,14 +126,16 @@ def run_cli(argv: list[str]) -> tuple[int, str, str]:
     import contextlib
     import io
 
-    from driftline.cli import main
+    from driftline.cli import build_parser, main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
         try:
-            code = main(argv)
-        except SystemExit as exc:  # argparse
-            code = exc.code if isinstance(exc.code, int) else 1
+            build_parser().parse_args(argv)
+        except SystemExit as exc:  # argparse: usage errors and --help, as the console script exits
+            return (exc.code if isinstance(exc.code, int) else 1), out.getvalue(), err.getvalue()
+        # past argparse, a SystemExit is a bug (a library exiting the process), never a verdict: it propagates
+        code = main(argv)
     return code, out.getvalue(), err.getvalue()
 
 
