@@ -72,7 +72,8 @@ class _GroupsReachXdist:
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, config, items):
-        if config.getvalue("loadgroup") and items and "@" not in items[0].nodeid:  # items[0] has a group
+        grouped = [item for item in items if item.get_closest_marker("xdist_group")]
+        if config.getvalue("loadgroup") and grouped and "@" not in grouped[0].nodeid:
             raise pytest.UsageError("pytest-xdist's --dist loadgroup has no effect with this pytest "
                                     f"({pytest.__version__}); install the pinned one: pip install -e '.[dev]'")
 

@@ -7,6 +7,7 @@ It costs a minute or two (pip installs dbt and DuckDB), so it runs once, in a gr
 worker of `make test` takes when it is free."""
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -84,6 +85,10 @@ def test_readme_install_builds_and_runs_the_cli_in_a_fresh_virtualenv(tmp_path):
 
     run("dbt deps")
     run("dbt build")
+    results = json.loads((project / "target" / "run_results.json").read_text())["results"]
+    statuses = {r["unique_id"]: r["status"] for r in results}
+    assert len(statuses) > 30 and set(statuses.values()) <= {"success", "pass", "warn"}, statuses
+    assert statuses["model.driftline.driftline_performance"] == "success"
     status = run("driftline status")
     assert "loan_default" in status and "latest chunk" in status, status
     report = run("driftline report -o report.html")
